@@ -1,0 +1,39 @@
+"""Reads of users, always through `visible_to`."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+
+from fengqiao.core.pagination import keyset_paginate
+from fengqiao.core.permissions import Action
+from fengqiao.core.scoping import subtree_q
+
+from .models import User, UserRole
+
+
+def user_visible(principal, action=Action.VIEW):
+    return User.objects.visible_to(principal, action)
+
+
+def user_get(principal, pk, action=Action.VIEW) -> User | None:
+    return (
+        user_visible(principal, action)
+        .select_related("org", "office")
+        .prefetch_related("roles", "served_villages")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def user_search(principal, *, q="", role="", org=None, active=None, cursor=None, size=50):
+    qs = user_visible(principal)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(full_name__contains=q) | Q(phone__endswith=q))
+    if role:
+        qs = qs.filter(roles__role=role)
+    if org is not None:
+        qs = qs.filter(subtree_q(org.path, field="org__path"))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    qs = qs.select_related("org").prefetch_related(Prefetch("roles", queryset=UserRole.objects.order_by("role")))
+    return keyset_paginate(qs, ordering=["username"], cursor=cursor, size=size)

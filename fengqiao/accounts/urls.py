@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("", views.UserListView.as_view(), name="list"),
+    path("new/", views.UserCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.UserDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.UserEditView.as_view(), name="edit"),
+    path("<int:pk>/id-number/", views.UserRevealView.as_view(), name="reveal_id"),
+    path("<int:pk>/deactivate/", views.UserActiveView.as_view(active=False), name="deactivate"),
+    path("<int:pk>/reactivate/", views.UserActiveView.as_view(active=True), name="reactivate"),
+    path("<int:pk>/reset-password/", views.UserResetPasswordView.as_view(), name="reset_password"),
+]

@@ -1,0 +1,27 @@
+"""The HTTP API under /api/v1: one NinjaAPI, with each app contributing a router."""
+
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+
+from fengqiao import __version__
+from fengqiao.accounts.api import router as accounts_router
+from fengqiao.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
+from fengqiao.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="Fengqiao API",
+    version=f"v1 ({__version__})",
+    description=str(
+        _(
+            "Partner systems (courts, police stations, petition bureaus, traffic police) and device "
+            "gateways authenticate with a bearer token created by a city administrator; the browser "
+            "uses its session. Every list and object is limited to the caller's organisations."
+        )
+    ),
+    auth=[TokenAuth(), BrowserSessionAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/orgs", orgs_router)

@@ -1,0 +1,95 @@
+"""API plumbing: authentication (browser session or hashed API token), JSON errors with a code and
+a message in the user's language, and the scoped-object helper every operation uses."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from .errors import DomainError
+from .middleware import client_ip
+from .services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer fq_...`: a partner system's or device gateway's token."""
+
+    def authenticate(self, request, token):
+        return api_token_authenticate(token, client_ip())
+
+
+class BrowserSessionAuth(SessionAuth):
+    """The signed-in browser user (CSRF checked on unsafe methods)."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is not None and user.is_active:
+            return user
+        return None
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def principal(request):
+    """Who is calling: a User (session) or an ApiToken."""
+    return request.auth
+
+
+def scoped_get(queryset_model, request, pk, action="view", select_related=()):
+    """The object `pk` if the caller may see it with `action`, else 404 (whether or not it exists)."""
+    qs = queryset_model.objects.visible_to(principal(request), action)
+    if select_related:
+        qs = qs.select_related(*select_related)
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def _error(api, request, status, code, message, **extra):
+    return api.create_response(request, {"code": code, "message": str(message), **extra}, status=status)
+
+
+def install_error_handlers(api: NinjaAPI):
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        extra = {"field": exc.field} if exc.field else {}
+        return _error(api, request, exc.status, exc.code, exc.message, **extra)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return _error(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        return _error(api, request, 401, "unauthenticated",
+                      _("Sign in, or send a valid API token (Authorization: Bearer ...)."))
+
+    @api.exception_handler(AuthorizationError)
+    def unauthorized(request, exc):
+        return _error(api, request, 403, "forbidden", _("You may not do this."))
+
+    @api.exception_handler(ValidationError)
+    def invalid(request, exc: ValidationError):
+        details = [
+            {"loc": [str(p) for p in e.get("loc", [])], "message": e.get("msg", "")} for e in exc.errors
+        ]
+        return _error(api, request, 422, "invalid", _("The request data is not valid."), errors=details)
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            return _error(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
+        if exc.status_code == 403:
+            return _error(api, request, 403, "forbidden", _("You may not do this."))
+        return _error(api, request, exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(PermissionError)
+    def permission_error(request, exc):
+        return _error(api, request, 403, "forbidden", _("You may not do this."))

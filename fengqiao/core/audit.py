@@ -1,0 +1,121 @@
+"""Writing the audit trail.
+
+Services call `record()` inside their transaction, so an event exists exactly when its change
+does. Views that show sensitive data (a full ID number, a subject's file) call `record_access()`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+
+from django.db import connection, models, transaction
+
+from .middleware import client_ip
+from .models import AuditEvent, AuditKind
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+SECRET_FIELDS = {"password", "key_hash"}
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of `obj` (foreign keys as ids), fit for JSON."""
+    result = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in SECRET_FIELDS:
+            continue
+        result[field.attname if field.is_relation else field.name] = _jsonable(field.value_from_object(obj))
+    return result
+
+
+def diff(before: dict, after: dict) -> dict:
+    """Changed keys as {key: [before, after]}."""
+    keys = set(before) | set(after)
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in sorted(keys)
+        if before.get(k) != after.get(k) and k not in {"updated_at"}
+    }
+
+
+def _actor_fields(actor) -> dict:
+    from fengqiao.core.models import ApiToken
+
+    if actor is None:
+        return {"actor_repr": "system"}
+    if isinstance(actor, ApiToken):
+        return {"actor_token": actor, "actor_repr": actor.audit_repr[:150]}
+    if getattr(actor, "is_authenticated", False):
+        return {"actor_user": actor, "actor_repr": actor.get_username()[:150]}
+    return {"actor_repr": "anonymous"}
+
+
+def _org_of(obj):
+    from fengqiao.orgs.models import OrgNode
+
+    if obj is None:
+        return None, None
+    if isinstance(obj, OrgNode):
+        return obj.pk, obj.office_id or obj.pk
+    return getattr(obj, "org_id", None), getattr(obj, "office_id", None)
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    kind: str = AuditKind.ACTION,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    org=None,
+    object_repr: str | None = None,
+) -> AuditEvent:
+    """Append an audit event. Must run inside the transaction of the change it describes."""
+    if kind not in (AuditKind.ACCESS, AuditKind.LOGIN, AuditKind.LOGIN_FAILED, AuditKind.LOGOUT):
+        assert connection.in_atomic_block, "audit.record() must run inside the service's transaction"
+    org_id, office_id = _org_of(org if org is not None else obj)
+    return AuditEvent.objects.create(
+        kind=kind,
+        action=action,
+        ip=client_ip(),
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
+        org_id=org_id,
+        office_id=office_id,
+        changes=_jsonable(changes or {}),
+        **_actor_fields(actor),
+    )
+
+
+def record_create(*, actor, action: str, obj: models.Model) -> AuditEvent:
+    return record(actor=actor, action=action, kind=AuditKind.CREATE, obj=obj, changes=diff({}, snapshot(obj)))
+
+
+def record_update(*, actor, action: str, obj: models.Model, before: dict) -> AuditEvent:
+    return record(
+        actor=actor, action=action, kind=AuditKind.UPDATE, obj=obj, changes=diff(before, snapshot(obj))
+    )
+
+
+@transaction.atomic
+def record_access(*, actor, obj: models.Model, what: str) -> AuditEvent:
+    """Note that `actor` was shown sensitive data (`what`, e.g. "id_number") of `obj`."""
+    return record(actor=actor, action=f"access.{what}", kind=AuditKind.ACCESS, obj=obj, changes={"field": what})

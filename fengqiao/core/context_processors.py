@@ -1,0 +1,14 @@
+from django.conf import settings
+
+from fengqiao import __version__
+
+from .navigation import modules_for
+
+
+def platform(request):
+    user = getattr(request, "user", None)
+    return {
+        "PLATFORM_VERSION": __version__,
+        "nav_modules": modules_for(user) if user is not None and user.is_authenticated else [],
+        "DEBUG": settings.DEBUG,
+    }

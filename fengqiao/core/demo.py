@@ -1,0 +1,68 @@
+"""The demo seeder: builds a deterministic synthetic city (or province) for demos and benchmarks.
+
+Each app that has demo data provides `<app>/demo.py` with `seed(ctx)`; the seed command calls them
+in INSTALLED_APPS order with one shared context, so later modules extend the demo city without
+touching this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.utils import timezone
+
+from .validators import id_check_char
+
+DEMO_PASSWORD = "Fengqiao@2026"  # noqa: S105 - printed to the operator on purpose: demo data only
+
+
+@dataclass
+class SeedContext:
+    scale: str
+    rng: random.Random
+    stdout: object = None
+    root: object = None  # the top bureau node
+    city: object = None  # the city whose offices get the full demo (Jiangyin)
+    offices: list = field(default_factory=list)
+    villages_by_office: dict = field(default_factory=dict)
+    logins: list = field(default_factory=list)  # (role label, username, unit)
+    now: object = field(default_factory=timezone.now)
+
+    def log(self, message):
+        if self.stdout is not None:
+            self.stdout.write(message)
+
+    def fake_id_number(self, region="320281", year_from=1965, year_to=1998) -> str:
+        y = self.rng.randint(year_from, year_to)
+        m = self.rng.randint(1, 12)
+        d = self.rng.randint(1, 28)
+        body = f"{region}{y:04d}{m:02d}{d:02d}{self.rng.randint(0, 999):03d}"
+        return body + id_check_char(body)
+
+    def fake_phone(self) -> str:
+        return f"1{self.rng.choice('3589')}{self.rng.randint(0, 9)}{self.rng.randint(0, 99999999):08d}"
+
+
+def demo_modules():
+    for config in apps.get_app_configs():
+        if not config.name.startswith("fengqiao."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        if hasattr(module, "seed"):
+            yield config.label, module
+
+
+def run_seed(scale: str, stdout=None, seed: int = 2019) -> SeedContext:
+    ctx = SeedContext(scale=scale, rng=random.Random(seed), stdout=stdout)
+    for label, module in demo_modules():
+        ctx.log(f"seeding {label} …")
+        module.seed(ctx)
+    return ctx

@@ -1,0 +1,65 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao.orgs.models import OrgNode
+
+from .models import GRANTABLE_TOKEN_ACTIONS
+from .permissions import Action, Module
+
+
+class BootstrapMixin:
+    """Gives every widget Bootstrap's classes (and marks invalid fields) so templates stay plain."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                w = self.fields[name].widget
+                if "is-invalid" not in w.attrs.get("class", ""):
+                    w.attrs["class"] = (w.attrs.get("class", "") + " is-invalid").strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        if field in self.fields:
+            w = self.fields[field].widget
+            if "is-invalid" not in w.attrs.get("class", ""):
+                w.attrs["class"] = (w.attrs.get("class", "") + " is-invalid").strip()
+
+
+def grant_label(grant: str) -> str:
+    module, action = grant.split(".", 1)
+    return f"{Module(module).label} · {Action(action).label}"
+
+
+class ApiTokenForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("The partner system or gateway that will use it."))
+    org = forms.ModelChoiceField(label=_("Organisation scope"), queryset=OrgNode.objects.none(),
+                                 help_text=_("The token sees this unit and everything under it."))
+    grants = forms.MultipleChoiceField(label=_("Permitted actions"), widget=forms.CheckboxSelectMultiple,
+                                       choices=[])
+    expires_at = forms.DateTimeField(label=_("Expires at"), required=False,
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = (
+            OrgNode.objects.visible_to(user, Action.CREATE).exclude(kind="village").filter(is_active=True)
+        )
+        self.fields["grants"].choices = [(g, grant_label(g)) for g in GRANTABLE_TOKEN_ACTIONS]

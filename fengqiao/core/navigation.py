@@ -1,0 +1,53 @@
+"""The modules a user can open, for the home page and the navigation bar.
+
+Each entry names the module of `core.permissions` it belongs to; a user sees an entry when their
+roles grant `view` on that module. Modules still to be built are listed with their state so that
+the home page tells staff what the platform covers today.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .permissions import Action, Module
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    module: str
+    label: str
+    icon: str
+    url_name: str
+    action: str = Action.VIEW
+    description: str = ""
+
+    def url(self):
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return None
+
+
+ENTRIES = [
+    NavEntry(Module.ORGS, _("Organisation tree"), "diagram-3", "orgs:tree",
+             description=_("Bureau, judicial offices, villages and communities")),
+    NavEntry(Module.ACCOUNTS, _("Users"), "people", "accounts:list",
+             description=_("Staff accounts and their roles")),
+    NavEntry(Module.AUDIT, _("Audit trail"), "journal-text", "core:audit",
+             description=_("Who changed or viewed what, and when")),
+    NavEntry(Module.API_TOKENS, _("API tokens"), "key", "core:tokens",
+             description=_("Credentials for courts, police and other partner systems")),
+]
+
+
+def modules_for(user):
+    """The entries `user` may open, with their URLs (entries without a route yet are left out)."""
+    result = []
+    for entry in ENTRIES:
+        if not user.has_action(entry.module, entry.action):
+            continue
+        url = entry.url()
+        if url:
+            result.append({"entry": entry, "url": url})
+    return result
