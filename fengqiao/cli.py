@@ -39,10 +39,22 @@ def _serve(host: str, port: int, workers: int, with_worker: bool):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="fengqiao.settings")
     children = []
     if with_worker:
-        children.append(subprocess.Popen([sys.executable, "-m", "fengqiao.cli", "worker"], env=env))  # noqa: S603
+        children.append(subprocess.Popen([sys.executable, "-m", "fengqiao.cli", "worker"], env=env))
     web = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "fengqiao.wsgi:application", "--bind", f"{host}:{port}",
-         "--workers", str(workers), "--access-logfile", "-", "--timeout", "60"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "fengqiao.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+        ],
         env=env,
     )
     children.append(web)

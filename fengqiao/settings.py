@@ -13,12 +13,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("FENGQIAO_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 if (BASE_DIR / ".env").exists() and not os.environ.get("FENGQIAO_IGNORE_DOTENV"):
     env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _path(value) -> Path:
+    """Relative paths in the configuration are relative to the project directory, not the cwd."""
+    p = Path(value)
+    return p if p.is_absolute() else BASE_DIR / p
+
+
+VAR_DIR = _path(env.str("FENGQIAO_VAR_DIR", default="var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TESTING = "pytest" in sys.modules or os.environ.get("FENGQIAO_TESTING") == "1"
 DEBUG = env.bool("DEBUG", default=False)
@@ -26,7 +34,7 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-" + "x" * 20  # noqa: S105
+        SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-" + "x" * 20
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (see .env.example). "
@@ -107,7 +115,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-SQLITE_PATH = Path(env.str("SQLITE_PATH", default=str(VAR_DIR / "fengqiao.sqlite3")))
+SQLITE_PATH = _path(env.str("SQLITE_PATH", default=str(VAR_DIR / "fengqiao.sqlite3")))
 DATABASE_URL = env.str("DATABASE_URL", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
@@ -179,7 +187,8 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT = _path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "fengqiao" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -192,7 +201,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = _path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
 # --- Background work ------------------------------------------------------------------------------

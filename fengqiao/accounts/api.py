@@ -72,10 +72,20 @@ def me(request):
         for grant in p.grants:
             module, action = grant.split(".", 1)
             perms.setdefault(module, []).append(action)
-        return {"kind": "token", "id": p.pk, "name": p.name, "org": _ref(p.org), "roles": [],
-                "permissions": perms, "scope": [_ref(p.org)]}
+        return {
+            "kind": "token",
+            "id": p.pk,
+            "name": p.name,
+            "org": _ref(p.org),
+            "roles": [],
+            "permissions": perms,
+            "scope": [_ref(p.org)],
+        }
     return {
-        "kind": "user", "id": p.pk, "name": p.full_name or p.username, "org": _ref(p.org),
+        "kind": "user",
+        "id": p.pk,
+        "name": p.full_name or p.username,
+        "org": _ref(p.org),
         "roles": sorted(p.role_codes),
         "permissions": {m: sorted(a) for m, a in p.permissions.items()},
         "scope": [_ref(n) for n in p.scope_nodes()],
@@ -83,13 +93,18 @@ def me(request):
 
 
 @router.get("/users", response=UserPage, summary="List users")
-def list_users(request, q: str = "", role: str = "", active: bool | None = None,
-               cursor: str | None = None, size: int = 50):
+def list_users(
+    request, q: str = "", role: str = "", active: bool | None = None, cursor: str | None = None, size: int | None = None
+):
     page = selectors.user_search(principal(request), q=q, role=role, active=active, cursor=cursor, size=size)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/users/{pk}", response={200: UserOut, 404: ErrorOut}, summary="One user",
-            openapi_extra={"x-scoped-model": "accounts.User"})
+@router.get(
+    "/users/{pk}",
+    response={200: UserOut, 404: ErrorOut},
+    summary="One user",
+    openapi_extra={"x-scoped-model": "accounts.User"},
+)
 def get_user(request, pk: int):
     return scoped_get(User, request, pk, select_related=("org",))

@@ -9,19 +9,28 @@ from fengqiao.orgs.models import OrgKind, OrgNode
 
 
 class LoginForm(BootstrapMixin, AuthenticationForm):
-    username = forms.CharField(label=_("User name"), max_length=150,
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class OwnPasswordForm(BootstrapMixin, forms.Form):
-    old_password = forms.CharField(label=_("Current password"), strip=False,
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label=_("New password"), strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label=_("Repeat the new password"), strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label=_("Repeat the new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -34,13 +43,14 @@ class UserProfileForm(BootstrapMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=50)
     title = forms.CharField(label=_("Post"), max_length=50, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
-    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False,
-                                validators=[validate_id_number])
+    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False, validators=[validate_id_number])
     email = forms.EmailField(label=_("Email"), required=False)
     org = forms.ModelChoiceField(label=_("Organisation"), queryset=OrgNode.objects.none())
     roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple, choices=[])
     served_villages = forms.ModelMultipleChoiceField(
-        label=_("Villages served (legal advisors)"), queryset=OrgNode.objects.none(), required=False,
+        label=_("Villages served (legal advisors)"),
+        queryset=OrgNode.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
@@ -54,13 +64,26 @@ class UserProfileForm(BootstrapMixin, forms.Form):
 
 
 class UserCreateForm(UserProfileForm):
-    username = forms.CharField(label=_("User name"), max_length=150,
-                               help_text=_("Letters, digits and @/./+/-/_ only."))
-    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput,
-                               help_text=_("The user must change it at first sign-in."))
+    username = forms.CharField(label=_("User name"), max_length=150, help_text=_("Letters, digits and @/./+/-/_ only."))
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput,
+        help_text=_("The user must change it at first sign-in."),
+    )
 
-    field_order = ["username", "full_name", "org", "roles", "title", "phone", "id_number", "email",
-                   "served_villages", "password"]
+    field_order = [
+        "username",
+        "full_name",
+        "org",
+        "roles",
+        "title",
+        "phone",
+        "id_number",
+        "email",
+        "served_villages",
+        "password",
+    ]
 
 
 class ResetPasswordForm(BootstrapMixin, forms.Form):

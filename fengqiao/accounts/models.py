@@ -36,9 +36,7 @@ class User(AbstractUser):
         "orgs.OrgNode", on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("office")
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
-    id_number = models.CharField(
-        _("ID number"), max_length=18, blank=True, validators=[validate_id_number]
-    )
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     title = models.CharField(_("post"), max_length=50, blank=True)
     served_villages = models.ManyToManyField(
         "orgs.OrgNode",

@@ -25,7 +25,7 @@ def user_get(principal, pk, action=Action.VIEW) -> User | None:
     )
 
 
-def user_search(principal, *, q="", role="", org=None, active=None, cursor=None, size=50):
+def user_search(principal, *, q="", role="", org=None, active=None, cursor=None, size=None):
     qs = user_visible(principal)
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__contains=q) | Q(phone__endswith=q))

@@ -21,7 +21,8 @@ PROFILE_FIELDS = ["full_name", "email", "phone", "id_number", "title"]
 
 
 def _require(actor, org: OrgNode, action: str):
-    if not in_scope(actor, org, action, Module.ACCOUNTS):
+    # actor None is the platform itself (command-line tools such as createadmin and seeding).
+    if actor is not None and not in_scope(actor, org, action, Module.ACCOUNTS):
         raise Forbidden(_("You may not manage users outside your own unit."))
 
 
@@ -35,9 +36,7 @@ def _clean_roles(actor, org: OrgNode, roles) -> list[str]:
     allowed = set(grantable_roles(actor)) if actor is not None else set(Role.values)
     refused = [r for r in roles if r not in allowed]
     if refused:
-        raise Forbidden(
-            _("You may not grant the role “%(role)s”.") % {"role": Role(refused[0]).label}, code="role"
-        )
+        raise Forbidden(_("You may not grant the role “%(role)s”.") % {"role": Role(refused[0]).label}, code="role")
     bureau = org.kind in (OrgKind.CITY, OrgKind.PROVINCE)
     for r in roles:
         if (r in BUREAU_ROLES) != bureau:
@@ -65,7 +64,9 @@ def _clean_villages(actor, villages) -> list[OrgNode]:
     villages = list(villages or [])
     for v in villages:
         if v.kind != OrgKind.VILLAGE:
-            raise DomainError(_("Only villages and communities can be served by a legal advisor."), field="served_villages")
+            raise DomainError(
+                _("Only villages and communities can be served by a legal advisor."), field="served_villages"
+            )
         _require(actor, v, Action.CHANGE)
     return villages
 
@@ -74,7 +75,11 @@ def _set_roles(actor, user: User, roles: list[str]):
     current = set(user.roles.values_list("role", flat=True))
     UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
     UserRole.objects.bulk_create(
-        [UserRole(user=user, role=r, granted_by=actor if isinstance(actor, User) else None) for r in roles if r not in current]
+        [
+            UserRole(user=user, role=r, granted_by=actor if isinstance(actor, User) else None)
+            for r in roles
+            if r not in current
+        ]
     )
     user.refresh_principal()
     return sorted(current), sorted(roles)
@@ -82,8 +87,16 @@ def _set_roles(actor, user: User, roles: list[str]):
 
 @transaction.atomic
 def user_create(
-    *, actor, username: str, org: OrgNode, roles, password: str, full_name: str,
-    served_villages=None, must_change_password: bool = True, **profile,
+    *,
+    actor,
+    username: str,
+    org: OrgNode,
+    roles,
+    password: str,
+    full_name: str,
+    served_villages=None,
+    must_change_password: bool = True,
+    **profile,
 ) -> User:
     """Create a user in `org` holding `roles`; the password must meet the strength rules."""
     _require(actor, org, Action.CREATE)
@@ -167,8 +180,11 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit.record(
-        actor=actor, action="user.activate" if active else "user.deactivate", kind=AuditKind.UPDATE,
-        obj=user, changes={"is_active": [not active, active]},
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        kind=AuditKind.UPDATE,
+        obj=user,
+        changes={"is_active": [not active, active]},
     )
     return user
 
@@ -185,8 +201,9 @@ def user_reset_password(*, actor, user: User, password: str) -> User:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    audit.record(actor=actor, action="user.reset_password", kind=AuditKind.UPDATE, obj=user,
-                 changes={"password": ["***", "***"]})
+    audit.record(
+        actor=actor, action="user.reset_password", kind=AuditKind.UPDATE, obj=user, changes={"password": ["***", "***"]}
+    )
     return user
 
 
@@ -204,6 +221,7 @@ def user_change_own_password(*, actor: User, old_password: str, new_password: st
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    audit.record(actor=user, action="user.change_password", kind=AuditKind.UPDATE, obj=user,
-                 changes={"password": ["***", "***"]})
+    audit.record(
+        actor=user, action="user.change_password", kind=AuditKind.UPDATE, obj=user, changes={"password": ["***", "***"]}
+    )
     return user

@@ -10,9 +10,7 @@ class CharacterClassValidator:
     """At least three of: lower-case letters, upper-case letters, digits, other characters."""
 
     def validate(self, password, user=None):
-        classes = sum(
-            bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
-        )
+        classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]"))
         if classes < 3:
             raise ValidationError(
                 _(

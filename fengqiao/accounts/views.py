@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -57,11 +56,18 @@ class UserListView(ModuleMixin, View):
         role = request.GET.get("role", "")
         active = {"1": True, "0": False}.get(request.GET.get("active", ""))
         page = selectors.user_search(request.user, q=q, role=role, active=active, cursor=request.GET.get("cursor"))
-        return render(request, "accounts/list.html", {
-            "page": page, "q": q, "role": role, "active": request.GET.get("active", ""),
-            "roles": Role.choices,
-            "can_create": request.user.has_action(Module.ACCOUNTS, Action.CREATE),
-        })
+        return render(
+            request,
+            "accounts/list.html",
+            {
+                "page": page,
+                "q": q,
+                "role": role,
+                "active": request.GET.get("active", ""),
+                "roles": Role.choices,
+                "can_create": request.user.has_action(Module.ACCOUNTS, Action.CREATE),
+            },
+        )
 
 
 class UserDetailView(ScopedObjectMixin, View):
@@ -71,12 +77,16 @@ class UserDetailView(ScopedObjectMixin, View):
 
     def get(self, request, pk):
         user = self.object
-        return render(request, "accounts/detail.html", {
-            "subject": user,
-            "villages": list(user.served_villages.all()),
-            "can_change": User.objects.visible_to(request.user, Action.CHANGE).filter(pk=user.pk).exists(),
-            "can_view_sensitive": request.user.has_action(Module.ACCOUNTS, Action.VIEW_SENSITIVE),
-        })
+        return render(
+            request,
+            "accounts/detail.html",
+            {
+                "subject": user,
+                "villages": list(user.served_villages.all()),
+                "can_change": User.objects.visible_to(request.user, Action.CHANGE).filter(pk=user.pk).exists(),
+                "can_view_sensitive": request.user.has_action(Module.ACCOUNTS, Action.VIEW_SENSITIVE),
+            },
+        )
 
 
 class UserRevealView(ScopedObjectMixin, View):
@@ -108,9 +118,16 @@ class UserCreateView(ModuleMixin, View):
             data = form.cleaned_data
             try:
                 user = services.user_create(
-                    actor=request.user, username=data["username"], org=data["org"], roles=data["roles"],
-                    password=data["password"], full_name=data["full_name"], title=data["title"],
-                    phone=data["phone"], id_number=data["id_number"], email=data["email"],
+                    actor=request.user,
+                    username=data["username"],
+                    org=data["org"],
+                    roles=data["roles"],
+                    password=data["password"],
+                    full_name=data["full_name"],
+                    title=data["title"],
+                    phone=data["phone"],
+                    id_number=data["id_number"],
+                    email=data["email"],
                     served_villages=data["served_villages"],
                 )
             except DomainError as exc:
@@ -130,8 +147,13 @@ class UserEditView(ScopedObjectMixin, View):
     def _initial(self):
         u = self.object
         return {
-            "full_name": u.full_name, "title": u.title, "phone": u.phone, "id_number": u.id_number,
-            "email": u.email, "org": u.org_id, "roles": sorted(u.role_codes),
+            "full_name": u.full_name,
+            "title": u.title,
+            "phone": u.phone,
+            "id_number": u.id_number,
+            "email": u.email,
+            "org": u.org_id,
+            "roles": sorted(u.role_codes),
             "served_villages": list(u.served_villages.values_list("pk", flat=True)),
         }
 
@@ -145,9 +167,16 @@ class UserEditView(ScopedObjectMixin, View):
             data = form.cleaned_data
             try:
                 services.user_update(
-                    actor=request.user, user=self.object, org=data["org"], roles=data["roles"],
-                    served_villages=data["served_villages"], full_name=data["full_name"], title=data["title"],
-                    phone=data["phone"], id_number=data["id_number"], email=data["email"],
+                    actor=request.user,
+                    user=self.object,
+                    org=data["org"],
+                    roles=data["roles"],
+                    served_villages=data["served_villages"],
+                    full_name=data["full_name"],
+                    title=data["title"],
+                    phone=data["phone"],
+                    id_number=data["id_number"],
+                    email=data["email"],
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc)
@@ -188,12 +217,12 @@ class UserResetPasswordView(ScopedObjectMixin, View):
         form = ResetPasswordForm(request.POST)
         if form.is_valid():
             try:
-                services.user_reset_password(actor=request.user, user=self.object, password=form.cleaned_data["password"])
+                services.user_reset_password(
+                    actor=request.user, user=self.object, password=form.cleaned_data["password"]
+                )
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Password reset; the user must change it at next sign-in."))
                 return redirect("accounts:detail", pk=pk)
         return render(request, "accounts/reset_password.html", {"form": form, "subject": self.object}, status=400)
-
-

@@ -68,8 +68,9 @@ def install_error_handlers(api: NinjaAPI):
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
-        return _error(api, request, 401, "unauthenticated",
-                      _("Sign in, or send a valid API token (Authorization: Bearer ...)."))
+        return _error(
+            api, request, 401, "unauthenticated", _("Sign in, or send a valid API token (Authorization: Bearer ...).")
+        )
 
     @api.exception_handler(AuthorizationError)
     def unauthorized(request, exc):
@@ -77,9 +78,7 @@ def install_error_handlers(api: NinjaAPI):
 
     @api.exception_handler(ValidationError)
     def invalid(request, exc: ValidationError):
-        details = [
-            {"loc": [str(p) for p in e.get("loc", [])], "message": e.get("msg", "")} for e in exc.errors
-        ]
+        details = [{"loc": [str(p) for p in e.get("loc", [])], "message": e.get("msg", "")} for e in exc.errors]
         return _error(api, request, 422, "invalid", _("The request data is not valid."), errors=details)
 
     @api.exception_handler(HttpError)

@@ -110,9 +110,7 @@ def record_create(*, actor, action: str, obj: models.Model) -> AuditEvent:
 
 
 def record_update(*, actor, action: str, obj: models.Model, before: dict) -> AuditEvent:
-    return record(
-        actor=actor, action=action, kind=AuditKind.UPDATE, obj=obj, changes=diff(before, snapshot(obj))
-    )
+    return record(actor=actor, action=action, kind=AuditKind.UPDATE, obj=obj, changes=diff(before, snapshot(obj)))
 
 
 @transaction.atomic

@@ -14,9 +14,7 @@ class BootstrapMixin:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                css = "form-check-input"
-            elif isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
@@ -48,14 +46,18 @@ def grant_label(grant: str) -> str:
 
 
 class ApiTokenForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("The partner system or gateway that will use it."))
-    org = forms.ModelChoiceField(label=_("Organisation scope"), queryset=OrgNode.objects.none(),
-                                 help_text=_("The token sees this unit and everything under it."))
-    grants = forms.MultipleChoiceField(label=_("Permitted actions"), widget=forms.CheckboxSelectMultiple,
-                                       choices=[])
-    expires_at = forms.DateTimeField(label=_("Expires at"), required=False,
-                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("The partner system or gateway that will use it.")
+    )
+    org = forms.ModelChoiceField(
+        label=_("Organisation scope"),
+        queryset=OrgNode.objects.none(),
+        help_text=_("The token sees this unit and everything under it."),
+    )
+    grants = forms.MultipleChoiceField(label=_("Permitted actions"), widget=forms.CheckboxSelectMultiple, choices=[])
+    expires_at = forms.DateTimeField(
+        label=_("Expires at"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,9 +22,7 @@ class TenantModel(models.Model):
 
     scope_module: str = ""
 
-    org = models.ForeignKey(
-        "orgs.OrgNode", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
-    )
+    org = models.ForeignKey("orgs.OrgNode", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"))
     office = models.ForeignKey(
         "orgs.OrgNode", on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("office")
     )
@@ -36,15 +34,15 @@ class TenantModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def scope_q(cls, node):
-        return tenant_scope_q(node)
-
     def save(self, *args, **kwargs):
         # The tenant key always follows the org, so no code path can file a row under another office.
         if self.org_id:
             self.office_id = self.org.office_id
         super().save(*args, **kwargs)
+
+    @classmethod
+    def scope_q(cls, node):
+        return tenant_scope_q(node)
 
 
 def tenant_scope_q(node, org_field="org", office_field="office"):
@@ -147,10 +145,6 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
 
-    @classmethod
-    def scope_q(cls, node):
-        return tenant_scope_q(node)
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("Audit events cannot be changed.")
@@ -159,8 +153,12 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events cannot be deleted.")
 
+    @classmethod
+    def scope_q(cls, node):
+        return tenant_scope_q(node)
 
-TOKEN_PREFIX = "fq_"
+
+TOKEN_PREFIX = "fq_"  # noqa: S105 - a public marker, not a secret
 
 
 def hash_token(raw: str) -> str:

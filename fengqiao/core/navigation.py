@@ -30,14 +30,28 @@ class NavEntry:
 
 
 ENTRIES = [
-    NavEntry(Module.ORGS, _("Organisation tree"), "diagram-3", "orgs:tree",
-             description=_("Bureau, judicial offices, villages and communities")),
-    NavEntry(Module.ACCOUNTS, _("Users"), "people", "accounts:list",
-             description=_("Staff accounts and their roles")),
-    NavEntry(Module.AUDIT, _("Audit trail"), "journal-text", "core:audit",
-             description=_("Who changed or viewed what, and when")),
-    NavEntry(Module.API_TOKENS, _("API tokens"), "key", "core:tokens",
-             description=_("Credentials for courts, police and other partner systems")),
+    NavEntry(
+        Module.ORGS,
+        _("Organisation tree"),
+        "diagram-3",
+        "orgs:tree",
+        description=_("Bureau, judicial offices, villages and communities"),
+    ),
+    NavEntry(Module.ACCOUNTS, _("Users"), "people", "accounts:list", description=_("Staff accounts and their roles")),
+    NavEntry(
+        Module.AUDIT,
+        _("Audit trail"),
+        "journal-text",
+        "core:audit",
+        description=_("Who changed or viewed what, and when"),
+    ),
+    NavEntry(
+        Module.API_TOKENS,
+        _("API tokens"),
+        "key",
+        "core:tokens",
+        description=_("Credentials for courts, police and other partner systems"),
+    ),
 ]
 
 

@@ -57,13 +57,17 @@ def _to_python(model, name, raw):
     return f.to_python(raw) if raw is not None else None
 
 
-def keyset_paginate(queryset, *, ordering: list[str], cursor: str | None = None, size: int = 50) -> KeysetPage:
+def keyset_paginate(queryset, *, ordering: list[str], cursor: str | None = None, size: int | None = None) -> KeysetPage:
     """One page of `queryset` in `ordering`, starting after `cursor` (a value from a previous page).
 
     An unreadable cursor starts from the beginning rather than failing: it is only ever produced
     by this function, so a damaged one is a stale bookmark, not an attack surface.
     """
-    size = max(1, min(int(size or 50), MAX_PAGE_SIZE))
+    if not size:
+        from django.conf import settings
+
+        size = settings.FENGQIAO["PAGE_SIZE"]
+    size = max(1, min(int(size), MAX_PAGE_SIZE))
     qs = queryset.order_by(*ordering)
     values = _decode(cursor) if cursor else None
     if isinstance(values, list) and len(values) == len(ordering):

@@ -18,26 +18,27 @@ __all__ = ["AuditKind", "audit_object_types", "audit_search"]
 def audit_object_types():
     from .scoping import SCOPED_MODELS
 
-    return sorted(
-        (m._meta.label_lower, str(m._meta.verbose_name)) for m in SCOPED_MODELS.values()
-    )
+    return sorted((m._meta.label_lower, str(m._meta.verbose_name)) for m in SCOPED_MODELS.values())
 
 
 def _day_start(d: datetime.date):
     return timezone.make_aware(datetime.datetime.combine(d, datetime.time.min))
 
 
-def audit_search(principal, *, user="", org="", object_type="", kind="", date_from=None, date_to=None,
-                 cursor=None, size=50):
+def audit_search(
+    principal, *, user="", org="", object_type="", kind="", date_from=None, date_to=None, cursor=None, size=None
+):
     qs = AuditEvent.objects.visible_to(principal)
     if user:
         qs = qs.filter(Q(actor_repr=user) | Q(actor_user__full_name=user))
     if org:
         from fengqiao.orgs.models import OrgNode
 
-        node = OrgNode.objects.visible_to(principal).filter(
-            Q(name=org) | Q(office_name=org) | Q(pk=org if org.isdigit() else None)
-        ).first()
+        node = (
+            OrgNode.objects.visible_to(principal)
+            .filter(Q(name=org) | Q(office_name=org) | Q(pk=org if org.isdigit() else None))
+            .first()
+        )
         qs = qs.filter(subtree_q(node.path, field="org__path")) if node else qs.none()
     if object_type:
         qs = qs.filter(object_type=object_type)

@@ -44,7 +44,10 @@ def api_token_create(*, actor, name: str, org, grants, expires_at: datetime.date
         expires_at=expires_at,
     )
     audit.record(
-        actor=actor, action="api_token.create", kind=AuditKind.CREATE, obj=token,
+        actor=actor,
+        action="api_token.create",
+        kind=AuditKind.CREATE,
+        obj=token,
         changes={"name": [None, name], "org_id": [None, org.pk], "grants": [None, grants]},
     )
     return token, raw
@@ -60,8 +63,13 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     token.revoked_at = timezone.now()
     token.revoked_by = actor
     token.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
-    audit.record(actor=actor, action="api_token.revoke", kind=AuditKind.UPDATE, obj=token,
-                 changes={"revoked_at": [None, token.revoked_at.isoformat()]})
+    audit.record(
+        actor=actor,
+        action="api_token.revoke",
+        kind=AuditKind.UPDATE,
+        obj=token,
+        changes={"revoked_at": [None, token.revoked_at.isoformat()]},
+    )
     return token
 
 

@@ -29,9 +29,7 @@ def validate_id_number(value: str) -> None:
     """Raise ValidationError unless `value` is a well-formed 18-character resident ID number."""
     number = normalize_id_number(value)
     if not ID_RE.match(number):
-        raise ValidationError(
-            _("An ID number has 18 characters: 17 digits and a final digit or X."), code="id_format"
-        )
+        raise ValidationError(_("An ID number has 18 characters: 17 digits and a final digit or X."), code="id_format")
     if number[:2] in ("00", "10", "20", "30", "40", "60", "70", "80", "90") or number[:6] == "000000":
         raise ValidationError(_("The ID number does not start with a valid region code."), code="id_region")
     try:

@@ -142,8 +142,12 @@ class TokenListView(ModuleMixin, View):
                 messages.success(request, _("Token “%(name)s” created.") % {"name": token.name})
                 form = ApiTokenForm(user=request.user)
         tokens = ApiToken.objects.visible_to(request.user).select_related("org", "created_by")[:500]
-        return render(request, "core/tokens.html", {"tokens": tokens, "form": form, "new_key": raw},
-                      status=200 if raw or not form.errors else 400)
+        return render(
+            request,
+            "core/tokens.html",
+            {"tokens": tokens, "form": form, "new_key": raw},
+            status=200 if raw or not form.errors else 400,
+        )
 
 
 class TokenRevokeView(ScopedObjectMixin, View):
@@ -165,4 +169,3 @@ class TokenRevokeView(ScopedObjectMixin, View):
         else:
             messages.success(request, _("Token “%(name)s” revoked.") % {"name": self.object.name})
         return redirect(reverse("core:tokens"))
-

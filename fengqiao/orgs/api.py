@@ -48,8 +48,13 @@ class OrgIn(Schema):
 
 @router.get("", response=OrgPage, summary="List organisations")
 def list_orgs(
-    request, q: str = "", kind: str = "", parent_id: int | None = None, active: bool | None = None,
-    cursor: str | None = None, size: int = 50,
+    request,
+    q: str = "",
+    kind: str = "",
+    parent_id: int | None = None,
+    active: bool | None = None,
+    cursor: str | None = None,
+    size: int | None = None,
 ):
     page = selectors.org_search(
         principal(request), q=q, kind=kind, parent=parent_id, active=active, cursor=cursor, size=size
@@ -62,15 +67,19 @@ def get_org(request, pk: int):
     return scoped_get(OrgNode, request, pk)
 
 
-@router.get("/{pk}/children", response={200: list[OrgOut], 404: ErrorOut}, summary="Direct children",
-            openapi_extra=SCOPED)
+@router.get(
+    "/{pk}/children", response={200: list[OrgOut], 404: ErrorOut}, summary="Direct children", openapi_extra=SCOPED
+)
 def get_children(request, pk: int):
     node = scoped_get(OrgNode, request, pk)
     return list(selectors.org_children(principal(request), node))
 
 
-@router.post("", response={201: OrgOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-             summary="Create an organisation")
+@router.post(
+    "",
+    response={201: OrgOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Create an organisation",
+)
 def create_org(request, payload: OrgIn):
     parent = get_object_or_404(selectors.org_visible(principal(request), Action.CREATE), pk=payload.parent_id)
     data = payload.dict()

@@ -29,7 +29,21 @@ JIANGYIN_TOWNS = [
 
 _FIRST = "东西南北中新长永兴光明红星金利民安康福寿丰盛大小前后上下桥塘湾浜泾河山港城桑园庄朱陈吴何周徐沈蒋华"
 _SECOND = "丰华兴旺星光明阳和平安宁盛泰庄塘桥湾浜泾港里园林山河沙田湖墩圩圻坝"
-PROVINCE_CITIES = ["金陵", "锡山", "彭城", "龙城", "姑苏", "崇川", "瀛洲", "淮阴", "盐渎", "广陵", "润州", "海陵", "宿豫"]
+PROVINCE_CITIES = [
+    "金陵",
+    "锡山",
+    "彭城",
+    "龙城",
+    "姑苏",
+    "崇川",
+    "瀛洲",
+    "淮阴",
+    "盐渎",
+    "广陵",
+    "润州",
+    "海陵",
+    "宿豫",
+]
 
 
 def _village_names(rng, count, street: bool):
@@ -64,18 +78,33 @@ def _create_level(specs):
 
 
 def _build_city(ctx, parent, name, short, code_prefix, towns):
-    city = _create_level([{
-        "kind": OrgKind.CITY, "name": name, "short_name": short, "office_name": f"{name}司法局",
-        "division_code": f"{code_prefix}000000", "parent": parent,
-    }])[0]
-    town_nodes = _create_level([
-        {
-            "kind": OrgKind.TOWN, "name": t[0], "short_name": t[1], "office_name": f"{t[1]}司法所",
-            "division_code": f"{code_prefix}{i + 1:03d}000", "parent": city,
-            "address": f"{name}{t[0]}人民路{ctx.rng.randint(1, 300)}号", "phone": f"0510-86{ctx.rng.randint(100000, 999999)}",
-        }
-        for i, t in enumerate(towns)
-    ])
+    city = _create_level(
+        [
+            {
+                "kind": OrgKind.CITY,
+                "name": name,
+                "short_name": short,
+                "office_name": f"{name}司法局",
+                "division_code": f"{code_prefix}000000",
+                "parent": parent,
+            }
+        ]
+    )[0]
+    town_nodes = _create_level(
+        [
+            {
+                "kind": OrgKind.TOWN,
+                "name": t[0],
+                "short_name": t[1],
+                "office_name": f"{t[1]}司法所",
+                "division_code": f"{code_prefix}{i + 1:03d}000",
+                "parent": city,
+                "address": f"{name}{t[0]}人民路{ctx.rng.randint(1, 300)}号",
+                "phone": f"0510-86{ctx.rng.randint(100000, 999999)}",
+            }
+            for i, t in enumerate(towns)
+        ]
+    )
     village_specs = []
     per_town = {}
     for i, (town, t) in enumerate(zip(town_nodes, towns, strict=True)):
@@ -83,8 +112,13 @@ def _build_city(ctx, parent, name, short, code_prefix, towns):
         names = _village_names(ctx.rng, count, street=t[3])
         per_town[town.pk] = names
         village_specs += [
-            {"kind": OrgKind.VILLAGE, "name": v, "short_name": v[:2], "parent": town,
-             "division_code": f"{code_prefix}{i + 1:03d}{j + 1:03d}"}
+            {
+                "kind": OrgKind.VILLAGE,
+                "name": v,
+                "short_name": v[:2],
+                "parent": town,
+                "division_code": f"{code_prefix}{i + 1:03d}{j + 1:03d}",
+            }
             for j, v in enumerate(names)
         ]
     villages = _create_level(village_specs)
@@ -97,16 +131,31 @@ def _build_city(ctx, parent, name, short, code_prefix, towns):
 @transaction.atomic
 def seed(ctx):
     if ctx.scale == "province":
-        province = _create_level([{
-            "kind": OrgKind.PROVINCE, "name": "江苏省", "short_name": "苏", "office_name": "江苏省司法厅",
-            "division_code": "320000000000",
-        }])[0]
+        province = _create_level(
+            [
+                {
+                    "kind": OrgKind.PROVINCE,
+                    "name": "江苏省",
+                    "short_name": "苏",
+                    "office_name": "江苏省司法厅",
+                    "division_code": "320000000000",
+                }
+            ]
+        )[0]
         ctx.root = province
         for ci, cname in enumerate(PROVINCE_CITIES):
-            pref = _create_level([{
-                "kind": OrgKind.CITY, "name": f"{cname}市", "short_name": cname, "office_name": f"{cname}市司法局",
-                "division_code": f"32{ci + 1:02d}00000000", "parent": province,
-            }])[0]
+            pref = _create_level(
+                [
+                    {
+                        "kind": OrgKind.CITY,
+                        "name": f"{cname}市",
+                        "short_name": cname,
+                        "office_name": f"{cname}市司法局",
+                        "division_code": f"32{ci + 1:02d}00000000",
+                        "parent": province,
+                    }
+                ]
+            )[0]
             for k in range(7):
                 county_code = f"32{ci + 1:02d}{k + 81:02d}"
                 towns, seen = [], set()
@@ -127,8 +176,9 @@ def seed(ctx):
                 ctx.villages_by_office.update(by_office)
                 if ci == 1 and k == 0:
                     ctx.city = city
-        ctx.log(f"  province: {len(ctx.offices)} offices, "
-                f"{sum(len(v) for v in ctx.villages_by_office.values())} villages")
+        ctx.log(
+            f"  province: {len(ctx.offices)} offices, {sum(len(v) for v in ctx.villages_by_office.values())} villages"
+        )
         return
     city, offices, by_office = _build_city(ctx, None, "江阴市", "江阴", "320281", JIANGYIN_TOWNS)
     ctx.root = ctx.city = city

@@ -45,13 +45,11 @@ def org_subtree_counts(node: OrgNode) -> dict:
         offices=Count("id", filter=Q(kind=OrgKind.TOWN)),
         villages=Count("id", filter=Q(kind=OrgKind.VILLAGE)),
     )
-    nodes["users"] = User.objects.filter(
-        subtree_q(node.path, field="org__path"), is_active=True
-    ).count()
+    nodes["users"] = User.objects.filter(subtree_q(node.path, field="org__path"), is_active=True).count()
     return nodes
 
 
-def org_search(principal, *, q="", kind="", parent=None, active=None, cursor=None, size=50, action=Action.VIEW):
+def org_search(principal, *, q="", kind="", parent=None, active=None, cursor=None, size=None, action=Action.VIEW):
     qs = org_visible(principal, action)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(office_name__contains=q) | Q(division_code__startswith=q))

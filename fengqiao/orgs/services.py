@@ -20,7 +20,8 @@ EDITABLE_FIELDS = ["name", "short_name", "office_name", "division_code", "addres
 
 
 def _require(actor, node, action):
-    if not in_scope(actor, node, action, Module.ORGS):
+    # actor None is the platform itself (command-line tools such as createadmin and seeding).
+    if actor is not None and not in_scope(actor, node, action, Module.ORGS):
         raise Forbidden(_("You may not change organisations outside your own unit."))
 
 
@@ -63,7 +64,7 @@ def _assign_path(node: OrgNode):
 def org_create(*, actor, kind: str, name: str, parent: OrgNode | None, **fields) -> OrgNode:
     """Add a node under `parent` (or a root bureau when parent is None, city admins only)."""
     if parent is None:
-        if not (actor is None or actor.has_action(Module.ORGS, Action.CREATE) and actor.org.parent_id is None):
+        if not (actor is None or (actor.has_action(Module.ORGS, Action.CREATE) and actor.org.parent_id is None)):
             raise Forbidden(_("Only a city administrator can create a root unit."))
     else:
         _require(actor, parent, Action.CREATE)
@@ -181,7 +182,10 @@ def org_deactivate(*, actor, node: OrgNode) -> int:
         raise DomainError(_("You cannot deactivate your own unit."))
     changed = OrgNode.objects.filter(subtree_q(node.path), is_active=True).update(is_active=False)
     audit.record(
-        actor=actor, action="org.deactivate", kind=AuditKind.UPDATE, obj=node,
+        actor=actor,
+        action="org.deactivate",
+        kind=AuditKind.UPDATE,
+        obj=node,
         changes={"is_active": [True, False], "units": changed},
     )
     return changed
@@ -195,8 +199,9 @@ def org_reactivate(*, actor, node: OrgNode) -> OrgNode:
         raise DomainError(_("Reactivate the parent unit first."))
     node.is_active = True
     node.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, action="org.reactivate", kind=AuditKind.UPDATE, obj=node,
-                 changes={"is_active": [False, True]})
+    audit.record(
+        actor=actor, action="org.reactivate", kind=AuditKind.UPDATE, obj=node, changes={"is_active": [False, True]}
+    )
     return node
 
 

@@ -81,8 +81,7 @@ class NodeCreateView(ScopedObjectMixin, View):
             else:
                 messages.success(request, _("“%(name)s” created.") % {"name": node.name})
                 return redirect("orgs:detail", pk=node.pk)
-        return render(request, "orgs/form.html", {"form": form, "parent": self.object, "creating": True},
-                      status=400)
+        return render(request, "orgs/form.html", {"form": form, "parent": self.object, "creating": True}, status=400)
 
 
 class NodeEditView(ScopedObjectMixin, View):
@@ -99,7 +98,8 @@ class NodeEditView(ScopedObjectMixin, View):
         if form.is_valid():
             try:
                 services.org_update(
-                    actor=request.user, node=original,
+                    actor=request.user,
+                    node=original,
                     **{f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS},
                 )
             except DomainError as exc:

@@ -17,8 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--full-name", default="系统管理员")
         parser.add_argument("--password", help="Read from the terminal when omitted.")
         parser.add_argument("--org", type=int, help="Id of the bureau node; default: the root of the tree.")
-        parser.add_argument("--bureau-name", default="江阴市",
-                            help="Name of the city to create when the tree is empty.")
+        parser.add_argument(
+            "--bureau-name", default="江阴市", help="Name of the city to create when the tree is empty."
+        )
 
     def handle(self, *args, username, full_name, password, org, bureau_name, **options):
         if org:
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             node = OrgNode.objects.filter(parent__isnull=True).order_by("pk").first()
             if node is None:
                 node = org_services.org_create(
-                    actor=None, kind=OrgKind.CITY, name=bureau_name, parent=None,
+                    actor=None,
+                    kind=OrgKind.CITY,
+                    name=bureau_name,
+                    parent=None,
                     office_name=f"{bureau_name}司法局",
                 )
                 self.stdout.write(f"Created the bureau {node.office_name}.")
@@ -39,8 +43,13 @@ class Command(BaseCommand):
                 raise CommandError("The passwords differ.")
         try:
             user = services.user_create(
-                actor=None, username=username, org=node, roles=[Role.CITY_ADMIN], password=password,
-                full_name=full_name, must_change_password=False,
+                actor=None,
+                username=username,
+                org=node,
+                roles=[Role.CITY_ADMIN],
+                password=password,
+                full_name=full_name,
+                must_change_password=False,
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from None

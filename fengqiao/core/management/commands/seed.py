@@ -9,8 +9,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["city", "province"], default="city")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing (and succeed) when the database already holds organisations.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the database already holds organisations.",
+        )
         parser.add_argument("--seed", type=int, default=2019, help="Random seed (the data are deterministic).")
 
     def handle(self, *args, scale, if_empty, seed, **options):

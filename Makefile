@@ -1,0 +1,65 @@
+# Fengqiao: `make demo` runs the platform with the demo city; `make test` runs the whole suite.
+# Both build on `make install` (virtualenv, Python packages, front-end assets, message catalogues).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint check messages assets serve clean bench help
+
+help:
+	@echo "make demo     fresh clone -> running platform with the demo city at http://$(HOST):$(PORT)"
+	@echo "make test     the whole test suite (SQLite; set DATABASE_URL for PostgreSQL)"
+	@echo "make install  virtualenv, packages, front-end assets, message catalogues (idempotent)"
+	@echo "make lint     ruff and migration check"
+
+install: $(VENV)/.installed fengqiao/static/vendor/.built messages
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required" if sys.version_info < (3, 11) else 0)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+fengqiao/static/vendor/.built: package.json package-lock.json scripts/build-assets.mjs
+	@command -v npm >/dev/null || { echo "Node.js 18+ with npm is required to build the front-end assets"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $@
+
+assets: fengqiao/static/vendor/.built
+
+messages: $(VENV)/.installed
+	@$(BIN)/python scripts/compile_messages.py
+
+var/secret_key:
+	@mkdir -p var
+	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+demo: install var/secret_key
+	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
+	$(BIN)/fengqiao demo --host $(HOST) --port $(PORT)
+
+serve: install var/secret_key
+	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
+	$(BIN)/fengqiao serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python -m bench $(BENCH) $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules fengqiao/static/vendor var/static

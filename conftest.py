@@ -1,0 +1,36 @@
+"""Shared pytest fixtures: the two-office world, signed-in clients, API clients."""
+
+import pytest
+
+
+@pytest.fixture
+def world(db):
+    from fengqiao.testing.factories import World
+
+    return World.build()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → the Django test client signed in as `user`."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_token(db):
+    """api_token(actor, org, grants) → raw bearer key of a new token."""
+    from fengqiao.core import services
+
+    def make(actor, org, grants):
+        _, raw = services.api_token_create(actor=actor, name="test gateway", org=org, grants=grants)
+        return raw
+
+    return make
+
+
+from fengqiao.testing.browser import browser, page, phone_page  # noqa: E402, F401
