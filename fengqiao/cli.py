@@ -77,8 +77,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="fengqiao",
         description="Fengqiao (枫桥): work platform of judicial offices and the city justice bureau.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Commands:\n" + "\n".join(f"  {k:<14}{v}" for k, v in COMMANDS.items()),
+        epilog="Run `fengqiao COMMAND --help` for a command's options.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in ("serve", "demo"):

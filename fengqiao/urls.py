@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import set_language
 
 from fengqiao.accounts import views as account_views
 from fengqiao.api import api
@@ -12,7 +12,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account_views.OwnPasswordView.as_view(), name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("orgs/", include("fengqiao.orgs.urls")),
     path("users/", include("fengqiao.accounts.urls")),
     path("platform/", include("fengqiao.core.urls")),

@@ -40,6 +40,7 @@ class OwnPasswordForm(BootstrapMixin, forms.Form):
 
 
 class UserProfileForm(BootstrapMixin, forms.Form):
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     full_name = forms.CharField(label=_("Full name"), max_length=50)
     title = forms.CharField(label=_("Post"), max_length=50, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
@@ -54,10 +55,15 @@ class UserProfileForm(BootstrapMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, actor, subject=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = OrgNode.objects.visible_to(actor, Action.VIEW).filter(is_active=True)
-        self.fields["roles"].choices = [(r, Role(r).label) for r in grantable_roles(actor)]
+        if subject is not None and subject.pk == actor.pk:
+            # Nobody changes their own roles or unit; another administrator does.
+            del self.fields["roles"]
+            del self.fields["org"]
+        if "org" in self.fields:
+            self.fields["org"].queryset = OrgNode.objects.visible_to(actor, Action.VIEW).filter(is_active=True)
+            self.fields["roles"].choices = [(r, Role(r).label) for r in grantable_roles(actor)]
         self.fields["served_villages"].queryset = OrgNode.objects.visible_to(actor, Action.VIEW).filter(
             kind=OrgKind.VILLAGE, is_active=True
         )

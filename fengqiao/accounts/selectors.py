@@ -25,6 +25,16 @@ def user_get(principal, pk, action=Action.VIEW) -> User | None:
     )
 
 
+def unit_choices(principal):
+    """Units to filter users by: offices and bureaus for bureau staff, villages for an office."""
+    from fengqiao.orgs.models import OrgKind, OrgNode
+
+    qs = OrgNode.objects.visible_to(principal).filter(is_active=True)
+    if any(n.is_bureau for n in principal.scope_nodes()):
+        qs = qs.exclude(kind=OrgKind.VILLAGE)
+    return list(qs.order_by("path")[:2000])
+
+
 def user_search(principal, *, q="", role="", org=None, active=None, cursor=None, size=None):
     qs = user_visible(principal)
     if q:

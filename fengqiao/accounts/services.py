@@ -131,10 +131,20 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, roles=None, org: OrgNode | None = None, served_villages=None, **profile) -> User:
-    """Change a user's profile, org, roles or served villages."""
+def user_update(
+    *,
+    actor,
+    user: User,
+    roles=None,
+    org: OrgNode | None = None,
+    served_villages=None,
+    expected_version: str | None = None,
+    **profile,
+) -> User:
+    """Change a user's profile, org, roles or served villages (refused if the form is stale)."""
     user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
     _require(actor, user.org, Action.CHANGE)
+    audit.check_version(user, expected_version)
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})

@@ -55,7 +55,11 @@ class UserListView(ModuleMixin, View):
         q = request.GET.get("q", "").strip()
         role = request.GET.get("role", "")
         active = {"1": True, "0": False}.get(request.GET.get("active", ""))
-        page = selectors.user_search(request.user, q=q, role=role, active=active, cursor=request.GET.get("cursor"))
+        units = selectors.unit_choices(request.user)
+        unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
+        page = selectors.user_search(
+            request.user, q=q, role=role, org=unit, active=active, cursor=request.GET.get("cursor")
+        )
         return render(
             request,
             "accounts/list.html",
@@ -63,6 +67,8 @@ class UserListView(ModuleMixin, View):
                 "page": page,
                 "q": q,
                 "role": role,
+                "unit": unit,
+                "units": units,
                 "active": request.GET.get("active", ""),
                 "roles": Role.choices,
                 "can_create": request.user.has_action(Module.ACCOUNTS, Action.CREATE),
@@ -155,23 +161,25 @@ class UserEditView(ScopedObjectMixin, View):
             "org": u.org_id,
             "roles": sorted(u.role_codes),
             "served_villages": list(u.served_villages.values_list("pk", flat=True)),
+            "version": audit.version_of(u),
         }
 
     def get(self, request, pk):
-        form = UserProfileForm(actor=request.user, initial=self._initial())
+        form = UserProfileForm(actor=request.user, subject=self.object, initial=self._initial())
         return render(request, "accounts/form.html", {"form": form, "subject": self.object})
 
     def post(self, request, pk):
-        form = UserProfileForm(request.POST, actor=request.user)
+        form = UserProfileForm(request.POST, actor=request.user, subject=self.object)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 services.user_update(
                     actor=request.user,
                     user=self.object,
-                    org=data["org"],
-                    roles=data["roles"],
+                    org=data.get("org"),
+                    roles=data.get("roles"),
                     served_villages=data["served_villages"],
+                    expected_version=data["version"],
                     full_name=data["full_name"],
                     title=data["title"],
                     phone=data["phone"],

@@ -11,6 +11,7 @@ import decimal
 import uuid
 
 from django.db import connection, models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from .middleware import client_ip
 from .models import AuditEvent, AuditKind
@@ -32,6 +33,36 @@ def _jsonable(value):
 
 SECRET_FIELDS = {"password", "key_hash"}
 
+# Readable names of audit actions; each app adds its own with register_actions().
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": _("Signed in"),
+    "auth.logout": _("Signed out"),
+    "auth.login_failed": _("Failed sign-in"),
+    "org.create": _("Created a unit"),
+    "org.update": _("Changed a unit"),
+    "org.move": _("Moved a unit"),
+    "org.deactivate": _("Deactivated a unit"),
+    "org.reactivate": _("Reactivated a unit"),
+    "org.delete": _("Deleted a unit"),
+    "user.create": _("Created a user"),
+    "user.update": _("Changed a user"),
+    "user.activate": _("Reactivated a user"),
+    "user.deactivate": _("Deactivated a user"),
+    "user.reset_password": _("Reset a password"),
+    "user.change_password": _("Changed own password"),
+    "api_token.create": _("Created an API token"),
+    "api_token.revoke": _("Revoked an API token"),
+    "access.id_number": _("Viewed a full ID number"),
+}
+
+
+def register_actions(labels: dict) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     """The concrete field values of `obj` (foreign keys as ids), fit for JSON."""
@@ -43,6 +74,29 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
             continue
         result[field.attname if field.is_relation else field.name] = _jsonable(field.value_from_object(obj))
     return result
+
+
+def version_of(obj: models.Model) -> str:
+    """A short fingerprint of the row's current values: forms carry it, and a service refuses a save
+    whose form was filled from values that another user has changed since (no lost updates)."""
+    import hashlib
+    import json
+
+    data = snapshot(obj)
+    for volatile in ("updated_at", "last_login"):
+        data.pop(volatile, None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def check_version(obj: models.Model, expected: str | None) -> None:
+    from .errors import Conflict
+
+    if expected and expected != version_of(obj):
+        raise Conflict(
+            _("Someone else changed this record while you were editing it. Reload the page, check their "
+              "changes and make yours again."),
+            code="stale",
+        )
 
 
 def diff(before: dict, after: dict) -> dict:

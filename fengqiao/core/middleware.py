@@ -41,7 +41,7 @@ class PasswordChangeRequiredMiddleware:
     """A user with a temporary password (new account, or reset by an administrator) must choose their
     own before doing anything else."""
 
-    ALLOWED_PREFIXES = ("/password/", "/logout/", "/static/", "/i18n/", "/jsi18n/", "/api/")
+    ALLOWED_PREFIXES = ("/password/", "/logout/", "/static/", "/i18n/", "/api/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,3 +58,27 @@ class PasswordChangeRequiredMiddleware:
 
             return redirect("password_change")
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Chinese unless the user chose otherwise (the language switcher sets a cookie).
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, so an office PC with an
+    English browser would show English; the platform is Chinese first, English on request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -8,6 +8,7 @@ from .services import EDITABLE_FIELDS
 
 
 class OrgForm(BootstrapMixin, forms.ModelForm):
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     class Meta:
         model = OrgNode
         fields = EDITABLE_FIELDS
@@ -21,6 +22,7 @@ class OrgCreateForm(OrgForm):
 
     def __init__(self, *args, parent: OrgNode, **kwargs):
         super().__init__(*args, **kwargs)
+        del self.fields["version"]
         allowed = ALLOWED_CHILDREN[OrgKind(parent.kind)]
         self.fields["kind"].choices = [(k.value, k.label) for k in OrgKind if k in allowed]
 

@@ -29,7 +29,8 @@ def org_children(principal, node: OrgNode, *, include_inactive=True):
     qs = org_visible(principal).filter(parent=node)
     if not include_inactive:
         qs = qs.filter(is_active=True)
-    return qs.annotate(child_count=Count("children")).order_by("-is_active", "name")
+    # Creation order is the official order (the seeder and bureaus add units by division code).
+    return qs.annotate(child_count=Count("children")).order_by("-is_active", "path")
 
 
 def org_breadcrumbs(principal, node: OrgNode):

@@ -81,10 +81,13 @@ def org_create(*, actor, kind: str, name: str, parent: OrgNode | None, **fields)
 
 
 @transaction.atomic
-def org_update(*, actor, node: OrgNode, **fields) -> OrgNode:
-    """Change a node's names, codes and contact details (not its place in the tree: see org_move)."""
+def org_update(*, actor, node: OrgNode, expected_version: str | None = None, **fields) -> OrgNode:
+    """Change a node's names, codes and contact details (not its place in the tree: see org_move).
+
+    With `expected_version` (from the edit form), refuses if someone changed the node meanwhile."""
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, node, Action.CHANGE)
+    audit.check_version(node, expected_version)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})

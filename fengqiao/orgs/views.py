@@ -1,11 +1,14 @@
 """Organisation tree pages: browse, detail, create, edit, move, deactivate, delete."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from fengqiao.core.audit import version_of
 from fengqiao.core.errors import DomainError
 from fengqiao.core.permissions import Action, Module
 from fengqiao.core.views import ModuleMixin, ScopedObjectMixin, apply_domain_error
@@ -90,16 +93,19 @@ class NodeEditView(ScopedObjectMixin, View):
     scoped_model = OrgNode
 
     def get(self, request, pk):
-        return render(request, "orgs/form.html", {"form": OrgForm(instance=self.object), "node": self.object})
+        form = OrgForm(instance=self.object, initial={"version": version_of(self.object)})
+        return render(request, "orgs/form.html", {"form": form, "node": self.object})
 
     def post(self, request, pk):
-        original = OrgNode.objects.get(pk=self.object.pk)
-        form = OrgForm(request.POST, instance=self.object)
+        original = self.object
+        # The ModelForm writes the posted values onto its instance; keep the loaded row intact.
+        form = OrgForm(request.POST, instance=copy.copy(original))
         if form.is_valid():
             try:
                 services.org_update(
                     actor=request.user,
                     node=original,
+                    expected_version=form.cleaned_data["version"],
                     **{f: form.cleaned_data[f] for f in services.EDITABLE_FIELDS},
                 )
             except DomainError as exc:

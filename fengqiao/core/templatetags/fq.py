@@ -1,6 +1,7 @@
 from django import template
 from django.http import QueryDict
 
+from fengqiao.core.audit import action_label
 from fengqiao.core.validators import mask_id_number, mask_phone
 
 register = template.Library()
@@ -9,6 +10,11 @@ register = template.Library()
 @register.filter
 def mask_id(value):
     return mask_id_number(value)
+
+
+@register.filter
+def audit_action(value):
+    return action_label(value)
 
 
 @register.filter
