@@ -26,7 +26,7 @@ def _require(actor, org: OrgNode, action: str):
         raise Forbidden(_("You may not manage users outside your own unit."))
 
 
-def _clean_roles(actor, org: OrgNode, roles) -> list[str]:
+def _clean_roles(actor, org: OrgNode, roles, held=()) -> list[str]:
     roles = list(dict.fromkeys(roles or []))
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
@@ -34,7 +34,8 @@ def _clean_roles(actor, org: OrgNode, roles) -> list[str]:
     if not roles:
         raise DomainError(_("Choose at least one role."), field="roles")
     allowed = set(grantable_roles(actor)) if actor is not None else set(Role.values)
-    refused = [r for r in roles if r not in allowed]
+    # A role the user already holds may be kept by an actor who could not grant it.
+    refused = [r for r in roles if r not in allowed and r not in held]
     if refused:
         raise Forbidden(_("You may not grant the role “%(role)s”.") % {"role": Role(refused[0]).label}, code="role")
     bureau = org.kind in (OrgKind.CITY, OrgKind.PROVINCE)
@@ -160,7 +161,7 @@ def user_update(
     if roles is not None:
         if user.pk == getattr(actor, "pk", None) and set(roles) != set(before_roles):
             raise Forbidden(_("You cannot change your own roles."))
-        roles = _clean_roles(actor, user.org, roles)
+        roles = _clean_roles(actor, user.org, roles, held=before_roles)
     user.save()
     changes = audit.diff(before, audit.snapshot(user))
     if roles is not None:

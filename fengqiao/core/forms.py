@@ -20,8 +20,8 @@ class BootstrapMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
+            # Errors are marked in full_clean(): reading self.errors here would validate the form
+            # before subclasses have set their choices and querysets.
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
     def full_clean(self):

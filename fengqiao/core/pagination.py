@@ -12,6 +12,7 @@ import binascii
 import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 MAX_PAGE_SIZE = 200
@@ -72,16 +73,20 @@ def keyset_paginate(queryset, *, ordering: list[str], cursor: str | None = None,
     values = _decode(cursor) if cursor else None
     if isinstance(values, list) and len(values) == len(ordering):
         model = queryset.model
-        condition = Q()
-        for i, term in enumerate(ordering):
-            name = term.lstrip("-")
-            op = "lt" if term.startswith("-") else "gt"
-            clause = Q(**{f"{name}__{op}": _to_python(model, name, values[i])})
-            for prev_term, prev_value in zip(ordering[:i], values[:i], strict=False):
-                prev_name = prev_term.lstrip("-")
-                clause &= Q(**{prev_name: _to_python(model, prev_name, prev_value)})
-            condition |= clause
-        qs = qs.filter(condition)
+        try:
+            typed = [_to_python(model, term.lstrip("-"), v) for term, v in zip(ordering, values, strict=True)]
+        except (ValidationError, ValueError, TypeError):
+            typed = None
+        if typed is not None:
+            condition = Q()
+            for i, term in enumerate(ordering):
+                name = term.lstrip("-")
+                op = "lt" if term.startswith("-") else "gt"
+                clause = Q(**{f"{name}__{op}": typed[i]})
+                for prev_term, prev_value in zip(ordering[:i], typed[:i], strict=True):
+                    clause &= Q(**{prev_term.lstrip("-"): prev_value})
+                condition |= clause
+            qs = qs.filter(condition)
     rows = list(qs[: size + 1])
     next_cursor = None
     if len(rows) > size:

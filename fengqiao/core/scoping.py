@@ -64,6 +64,8 @@ def in_scope(principal, node, action: str, module: str) -> bool:
     """
     if principal is None or not getattr(principal, "is_authenticated", False):
         return False
+    if not getattr(principal, "is_active", True):
+        return False
     if not principal.has_action(module, action):
         return False
     return any(node.path.startswith(scope.path) for scope in principal.scope_nodes())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from fengqiao.core.api import ErrorOut, principal, scoped_get
 from fengqiao.core.permissions import Action
@@ -87,4 +87,4 @@ def create_org(request, payload: OrgIn):
     kind = data.pop("kind")
     name = data.pop("name")
     node = services.org_create(actor=principal(request), kind=kind, name=name, parent=parent, **data)
-    return 201, node
+    return Status(201, node)

@@ -79,7 +79,8 @@ class OrgNode(models.Model):
         _("statistical division code"),
         max_length=12,
         blank=True,
-        validators=[RegexValidator(r"^\d{12}$", _("The division code has exactly 12 digits."))],
+        # [0-9], not \d: \d also accepts the full-width digits Chinese input methods produce.
+        validators=[RegexValidator(r"^[0-9]{12}$", _("The division code has exactly 12 digits."))],
         help_text=_("Optional 12-digit code of the National Bureau of Statistics."),
     )
     parent = models.ForeignKey(

@@ -27,7 +27,10 @@ def _require(actor, node, action):
 
 def _validate_fields(node):
     try:
-        node.full_clean(exclude=["parent", "office", "path", "depth"], validate_unique=False)
+        # Uniqueness is checked below with messages staff can act on, not Django's constraint names.
+        node.full_clean(
+            exclude=["parent", "office", "path", "depth"], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(messages[0], code="invalid", field=field) from None
@@ -222,4 +225,6 @@ def org_delete(*, actor, node: OrgNode) -> None:
             code="in_use",
         )
     audit.record(actor=actor, action="org.delete", kind=AuditKind.DELETE, obj=node, changes=audit.snapshot(node))
+    # A town or bureau is its own office; that self-reference must go before the row can.
+    OrgNode.objects.filter(pk=node.pk).update(office=None)
     node.delete()

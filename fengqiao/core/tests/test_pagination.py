@@ -161,7 +161,8 @@ def test_size_is_capped_at_the_maximum():
 
 
 @pytest.mark.parametrize(("requested", "effective"), [(-5, 1), (1, 1), (None, 50), (0, 50), ("7", 7)])
-def test_size_lower_bound_and_default(requested, effective):
+def test_size_lower_bound_and_default(settings, requested, effective):
+    settings.FENGQIAO = {**settings.FENGQIAO, "PAGE_SIZE": 50}
     _events(60, [timezone.now()])
     page = keyset_paginate(AuditEvent.objects.all(), ordering=ORDERING, size=requested)
     assert page.size == effective
