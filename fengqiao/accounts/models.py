@@ -102,7 +102,7 @@ class User(AbstractUser):
 
     def role_labels(self) -> list[str]:
         labels = dict(Role.choices)
-        return [labels[r] for r in Role.values if r in self.role_codes]
+        return [str(labels[r]) for r in Role.values if r in self.role_codes]
 
 
 class UserRole(models.Model):

@@ -35,8 +35,13 @@ def unit_choices(principal):
     return list(qs.order_by("path")[:2000])
 
 
-def user_search(principal, *, q="", role="", org=None, active=None, cursor=None, size=None):
-    qs = user_visible(principal)
+def user_export_rows(principal, *, q="", role="", org=None, active=None, limit=20_000):
+    """The users of a filtered list for export (bounded), roles prefetched."""
+    qs = _filtered(User.objects.visible_to(principal, Action.EXPORT), q=q, role=role, org=org, active=active)
+    return list(qs.select_related("org").prefetch_related("roles").order_by("org__path", "username")[:limit])
+
+
+def _filtered(qs, *, q="", role="", org=None, active=None):
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__contains=q) | Q(phone__endswith=q))
     if role:
@@ -45,5 +50,10 @@ def user_search(principal, *, q="", role="", org=None, active=None, cursor=None,
         qs = qs.filter(subtree_q(org.path, field="org__path"))
     if active is not None:
         qs = qs.filter(is_active=active)
+    return qs
+
+
+def user_search(principal, *, q="", role="", org=None, active=None, cursor=None, size=None):
+    qs = _filtered(user_visible(principal), q=q, role=role, org=org, active=active)
     qs = qs.select_related("org").prefetch_related(Prefetch("roles", queryset=UserRole.objects.order_by("role")))
     return keyset_paginate(qs, ordering=["username"], cursor=cursor, size=size)

@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.UserListView.as_view(), name="list"),
     path("new/", views.UserCreateView.as_view(), name="create"),
+    path("export/", views.UserExportView.as_view(), name="export"),
     path("<int:pk>/", views.UserDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.UserEditView.as_view(), name="edit"),
     path("<int:pk>/id-number/", views.UserRevealView.as_view(), name="reveal_id"),

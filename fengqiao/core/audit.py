@@ -53,6 +53,7 @@ ACTION_LABELS: dict[str, str] = {
     "api_token.create": _("Created an API token"),
     "api_token.revoke": _("Revoked an API token"),
     "access.id_number": _("Viewed a full ID number"),
+    "export": _("Exported a list"),
 }
 
 
@@ -142,7 +143,7 @@ def record(
     object_repr: str | None = None,
 ) -> AuditEvent:
     """Append an audit event. Must run inside the transaction of the change it describes."""
-    if kind not in (AuditKind.ACCESS, AuditKind.LOGIN, AuditKind.LOGIN_FAILED, AuditKind.LOGOUT):
+    if kind not in (AuditKind.ACCESS, AuditKind.EXPORT, AuditKind.LOGIN, AuditKind.LOGIN_FAILED, AuditKind.LOGOUT):
         assert connection.in_atomic_block, "audit.record() must run inside the service's transaction"
     org_id, office_id = _org_of(org if org is not None else obj)
     return AuditEvent.objects.create(
@@ -165,6 +166,16 @@ def record_create(*, actor, action: str, obj: models.Model) -> AuditEvent:
 
 def record_update(*, actor, action: str, obj: models.Model, before: dict) -> AuditEvent:
     return record(actor=actor, action=action, kind=AuditKind.UPDATE, obj=obj, changes=diff(before, snapshot(obj)))
+
+
+@transaction.atomic
+def record_export(*, actor, what: str, count: int, filters: dict) -> AuditEvent:
+    """Note that `actor` exported `count` rows of `what` with the given filters."""
+    return record(
+        actor=actor, action="export", kind=AuditKind.EXPORT, object_repr=f"{what} × {count}",
+        org=actor.org if hasattr(actor, "org") else None,
+        changes={"what": what, "rows": count, "filters": {k: v for k, v in filters.items() if k != "cursor"}},
+    )
 
 
 @transaction.atomic

@@ -62,6 +62,7 @@ class AuditKind(models.TextChoices):
     DELETE = "delete", _("Delete")
     ACTION = "action", _("Action")
     ACCESS = "access", _("Access to sensitive data")
+    EXPORT = "export", _("Export")
     LOGIN = "login", _("Signed in")
     LOGIN_FAILED = "login_failed", _("Failed sign-in")
     LOGOUT = "logout", _("Signed out")
