@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.forms import BootstrapMixin
 from fengqiao.core.permissions import Action, Role, grantable_roles
-from fengqiao.core.validators import validate_id_number, validate_phone
+from fengqiao.core.validators import mask_id_number, validate_id_number, validate_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
 
@@ -57,6 +57,14 @@ class UserProfileForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, actor, subject=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if subject is not None:
+            self.fields["id_number"].help_text = (
+                _("On file: %(masked)s. Leave empty to keep it; type a new number to replace it.")
+                % {"masked": mask_id_number(subject.id_number)}
+                if subject.id_number
+                else _("None on file.")
+            )
+            self.fields["roles"].required = False
         if subject is not None and subject.pk == actor.pk:
             # Nobody changes their own roles or unit; another administrator does.
             del self.fields["roles"]

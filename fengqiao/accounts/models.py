@@ -8,9 +8,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import tenant_scope_q
-from fengqiao.core.permissions import Module, Role, actions_for_roles
+from fengqiao.core.permissions import ROLE_PERMISSIONS, Module, Role, actions_for_roles
 from fengqiao.core.scoping import ScopedQuerySet, register_scoped
-from fengqiao.core.validators import validate_id_number, validate_phone
+from fengqiao.core.validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
 
 class UserQuerySet(ScopedQuerySet):
@@ -50,6 +50,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
+    # Masked in the audit trail and in lists; shown in full only with view_sensitive, audited.
+    sensitive_fields = {"id_number": mask_id_number, "phone": mask_phone}
 
     class Meta:
         verbose_name = _("user")
@@ -87,17 +89,27 @@ class User(AbstractUser):
         return self.has_action(module, action)
 
     @cached_property
-    def _scope_nodes(self):
-        nodes = [self.org]
-        if Role.LEGAL_ADVISOR in self.role_codes:
-            nodes += [v for v in self.served_villages.all() if v.pk != self.org_id]
-        return nodes
+    def _served_villages(self):
+        if Role.LEGAL_ADVISOR not in self.role_codes:
+            return []
+        return [v for v in self.served_villages.all() if v.pk != self.org_id]
 
     def scope_nodes(self):
-        return self._scope_nodes
+        """Every node this user works in (their unit, and the villages they serve as an advisor)."""
+        return [self.org, *self._served_villages]
+
+    def scope_nodes_for(self, module: str, action: str):
+        """The nodes where `action` on `module` is allowed. Served villages carry only the legal
+        advisor's rights: an advisor who is also office staff gets no staff rights there."""
+        if not self.has_action(module, action):
+            return []
+        nodes = [self.org]
+        if self._served_villages and action in ROLE_PERMISSIONS[Role.LEGAL_ADVISOR].get(module, ()):
+            nodes += self._served_villages
+        return nodes
 
     def refresh_principal(self):
-        for attr in ("role_codes", "permissions", "_scope_nodes"):
+        for attr in ("role_codes", "permissions", "_served_villages"):
             self.__dict__.pop(attr, None)
 
     def role_labels(self) -> list[str]:

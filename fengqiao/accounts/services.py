@@ -26,6 +26,20 @@ def _require(actor, org: OrgNode, action: str):
         raise Forbidden(_("You may not manage users outside your own unit."))
 
 
+def _require_manage(actor, user: User, action: str):
+    """Managing a person needs the whole of their reach inside the actor's: their unit and every
+    village they serve. Otherwise a director could reset the password of an advisor who serves
+    another office's villages and act there as them."""
+    _require(actor, user.org, action)
+    if actor is None:
+        return
+    for village in user.served_villages.all():
+        if not in_scope(actor, village, action, Module.ACCOUNTS):
+            raise Forbidden(
+                _("This person also serves villages outside your unit; the city bureau manages their account.")
+            )
+
+
 def _clean_roles(actor, org: OrgNode, roles, held=()) -> list[str]:
     roles = list(dict.fromkeys(roles or []))
     unknown = [r for r in roles if r not in Role.values]
@@ -144,7 +158,7 @@ def user_update(
 ) -> User:
     """Change a user's profile, org, roles or served villages (refused if the form is stale)."""
     user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
-    _require(actor, user.org, Action.CHANGE)
+    _require_manage(actor, user, Action.CHANGE)
     audit.check_version(user, expected_version)
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
@@ -161,6 +175,9 @@ def user_update(
     if roles is not None:
         if user.pk == getattr(actor, "pk", None) and set(roles) != set(before_roles):
             raise Forbidden(_("You cannot change your own roles."))
+        # The form offers only the roles the actor may grant; roles held beyond those stay.
+        grantable = set(grantable_roles(actor)) if actor is not None else set(Role.values)
+        roles = list(dict.fromkeys([*roles, *(r for r in before_roles if r not in grantable)]))
         roles = _clean_roles(actor, user.org, roles, held=before_roles)
     user.save()
     changes = audit.diff(before, audit.snapshot(user))
@@ -183,7 +200,7 @@ def user_update(
 def user_set_active(*, actor, user: User, active: bool) -> User:
     """Deactivate (or reactivate) a user: a deactivated user cannot sign in; their records stay."""
     user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
-    _require(actor, user.org, Action.CHANGE)
+    _require_manage(actor, user, Action.CHANGE)
     if user.pk == getattr(actor, "pk", None):
         raise DomainError(_("You cannot deactivate yourself."))
     if user.is_active == active:
@@ -204,7 +221,9 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 def user_reset_password(*, actor, user: User, password: str) -> User:
     """An administrator sets a new password; the user must change it at next sign-in."""
     user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
-    _require(actor, user.org, Action.CHANGE)
+    _require_manage(actor, user, Action.CHANGE)
+    if user.pk == getattr(actor, "pk", None):
+        raise DomainError(_("Change your own password on the password page; it asks for the current one."))
     try:
         validate_password(password, user)
     except ValidationError as exc:

@@ -5,6 +5,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -131,12 +132,13 @@ class UserRevealView(ScopedObjectMixin, View):
     action = Action.VIEW_SENSITIVE
     scoped_model = User
 
-    def get(self, request, pk):
-        return self.post(request, pk)
+    http_method_names = ["post"]
 
     def post(self, request, pk):
         audit.record_access(actor=request.user, obj=self.object, what="id_number")
-        return render(request, "accounts/_revealed.html", {"value": self.object.id_number})
+        response = render(request, "accounts/_revealed.html", {"value": self.object.id_number})
+        add_never_cache_headers(response)
+        return response
 
 
 class UserCreateView(ModuleMixin, View):
@@ -185,7 +187,6 @@ class UserEditView(ScopedObjectMixin, View):
             "full_name": u.full_name,
             "title": u.title,
             "phone": u.phone,
-            "id_number": u.id_number,
             "email": u.email,
             "org": u.org_id,
             "roles": sorted(u.role_codes),
@@ -212,8 +213,9 @@ class UserEditView(ScopedObjectMixin, View):
                     full_name=data["full_name"],
                     title=data["title"],
                     phone=data["phone"],
-                    id_number=data["id_number"],
                     email=data["email"],
+                    # An empty box keeps the number on file: the form never shows it in full.
+                    **({"id_number": data["id_number"]} if data["id_number"] else {}),
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc)

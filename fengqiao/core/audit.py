@@ -65,15 +65,24 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
-    """The concrete field values of `obj` (foreign keys as ids), fit for JSON."""
+def snapshot(obj: models.Model, fields: list[str] | None = None, *, raw: bool = False) -> dict:
+    """The concrete field values of `obj` (foreign keys as ids), fit for JSON.
+
+    Personal data that a model lists in `sensitive_fields` ({field: mask function}) is masked, so
+    that the audit trail never shows what the record itself shows only with view_sensitive. With
+    `raw`, values are kept as they are (for comparisons that are never stored or shown).
+    """
+    masks = {} if raw else getattr(obj, "sensitive_fields", {})
     result = {}
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
         if field.name in SECRET_FIELDS:
             continue
-        result[field.attname if field.is_relation else field.name] = _jsonable(field.value_from_object(obj))
+        value = field.value_from_object(obj)
+        if field.name in masks and value:
+            value = masks[field.name](value)
+        result[field.attname if field.is_relation else field.name] = _jsonable(value)
     return result
 
 
@@ -83,7 +92,7 @@ def version_of(obj: models.Model) -> str:
     import hashlib
     import json
 
-    data = snapshot(obj)
+    data = snapshot(obj, raw=True)
     for volatile in ("updated_at", "last_login"):
         data.pop(volatile, None)
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]

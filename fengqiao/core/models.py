@@ -237,6 +237,9 @@ class ApiToken(TenantModel):
     def scope_nodes(self):
         return [self.org]
 
+    def scope_nodes_for(self, module: str, action: str):
+        return [self.org] if self.has_action(module, action) else []
+
     @property
     def role_codes(self):
         return frozenset()

@@ -44,10 +44,8 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         if not getattr(principal, "is_active", True):
             return self.none()
-        if not principal.has_action(self.model.scope_module, action):
-            return self.none()
         condition = Q()
-        for node in principal.scope_nodes():
+        for node in principal.scope_nodes_for(self.model.scope_module, action):
             condition |= self.model.scope_q(node)
         if not condition:
             return self.none()
@@ -66,6 +64,4 @@ def in_scope(principal, node, action: str, module: str) -> bool:
         return False
     if not getattr(principal, "is_active", True):
         return False
-    if not principal.has_action(module, action):
-        return False
-    return any(node.path.startswith(scope.path) for scope in principal.scope_nodes())
+    return any(node.path.startswith(scope.path) for scope in principal.scope_nodes_for(module, action))

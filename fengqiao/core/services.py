@@ -78,7 +78,7 @@ def api_token_authenticate(raw: str, ip: str | None = None) -> ApiToken | None:
     if not raw or not raw.startswith("fq_"):
         return None
     token = ApiToken.objects.select_related("org").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.is_usable:
+    if token is None or not token.is_usable or not token.org.is_active:
         return None
     now = timezone.now()
     resolution = settings.FENGQIAO["TOKEN_LAST_USED_RESOLUTION_SECONDS"]

@@ -198,17 +198,21 @@ def org_deactivate(*, actor, node: OrgNode) -> int:
 
 
 @transaction.atomic
-def org_reactivate(*, actor, node: OrgNode) -> OrgNode:
+def org_reactivate(*, actor, node: OrgNode) -> int:
+    """Reactivate a node and everything under it (the reverse of org_deactivate)."""
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, node, Action.CHANGE)
     if node.parent_id and not node.parent.is_active:
         raise DomainError(_("Reactivate the parent unit first."))
-    node.is_active = True
-    node.save(update_fields=["is_active", "updated_at"])
+    changed = OrgNode.objects.filter(subtree_q(node.path), is_active=False).update(is_active=True)
     audit.record(
-        actor=actor, action="org.reactivate", kind=AuditKind.UPDATE, obj=node, changes={"is_active": [False, True]}
+        actor=actor,
+        action="org.reactivate",
+        kind=AuditKind.UPDATE,
+        obj=node,
+        changes={"is_active": [False, True], "units": changed},
     )
-    return node
+    return changed
 
 
 @transaction.atomic

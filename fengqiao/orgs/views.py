@@ -158,8 +158,8 @@ class NodeStateView(ScopedObjectMixin, View):
                 n = services.org_deactivate(actor=request.user, node=node)
                 messages.success(request, _("%(count)s unit(s) deactivated.") % {"count": n})
             elif self.operation == "reactivate":
-                services.org_reactivate(actor=request.user, node=node)
-                messages.success(request, _("“%(name)s” reactivated.") % {"name": node.name})
+                n = services.org_reactivate(actor=request.user, node=node)
+                messages.success(request, _("%(count)s unit(s) reactivated.") % {"count": n})
             elif self.operation == "delete":
                 parent_id = node.parent_id
                 services.org_delete(actor=request.user, node=node)

@@ -429,8 +429,11 @@ def test_revealing_an_id_number_writes_an_access_event(world, client_for, staff_
     subject, number = staff_with_id
     client = client_for(world.director_a)
     trail = Trail()
-    response = client.get(f"/users/{subject.pk}/id-number/", REMOTE_ADDR="198.51.100.20")
+    # Only a deliberate POST reveals the number: a prefetch or crawler GET shows and records nothing.
+    assert client.get(f"/users/{subject.pk}/id-number/").status_code == 405
+    response = client.post(f"/users/{subject.pk}/id-number/", REMOTE_ADDR="198.51.100.20")
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     assert number in response.content.decode()
     event = trail.one()
     assert event.kind == AuditKind.ACCESS
@@ -458,7 +461,7 @@ def test_revealing_without_view_sensitive_is_refused_without_event(world, client
     subject, number = staff_with_id
     client = client_for(getattr(world, who))
     trail = Trail()
-    response = client.get(f"/users/{subject.pk}/id-number/")
+    response = client.post(f"/users/{subject.pk}/id-number/")
     assert response.status_code in (403, 404)
     assert number not in response.content.decode()
     assert trail.new() == []

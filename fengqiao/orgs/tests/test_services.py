@@ -406,12 +406,10 @@ def test_reactivate_requires_an_active_parent(world):
     assert str(exc.value) == "请先启用上级单位。"
     assert not fresh(world.village_a1).is_active
 
-    services.org_reactivate(actor=world.city_admin, node=world.office_a)
+    assert services.org_reactivate(actor=world.city_admin, node=world.office_a) == 3
+    # Reactivation mirrors deactivation: the office comes back with its villages.
     assert fresh(world.office_a).is_active
-    # Reactivation is per node: the villages stay off until reactivated themselves.
-    assert not fresh(world.village_a1).is_active
-    services.org_reactivate(actor=world.city_admin, node=world.village_a1)
-    assert fresh(world.village_a1).is_active
+    assert fresh(world.village_a1).is_active and fresh(world.village_a2).is_active
 
 
 def test_reactivate_outside_scope_is_forbidden(world):
