@@ -139,6 +139,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not Django's shared in-memory database: that one locks whole tables and
+            # ignores busy_timeout, so concurrency tests would test something production never runs.
+            "TEST": {"NAME": str(VAR_DIR / "test-fengqiao.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,6 +5,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import tenant_scope_q
@@ -58,6 +59,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         ordering = ["username"]
         indexes = [models.Index(fields=["office", "username"], name="user_office_username")]
+        constraints = [
+            # Names differing only in case would be two accounts a person cannot tell apart.
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
 
     def __str__(self):
         return self.full_name or self.username

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fengqiao.core import audit
@@ -133,7 +133,12 @@ def user_create(
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="password") from None
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Another request took the name between our check and the insert.
+        raise Conflict(_("This user name is taken."), field="username") from None
     villages = _clean_villages(actor, served_villages) if Role.LEGAL_ADVISOR in roles else []
     user.served_villages.set(villages)
     _set_roles(actor, user, roles)

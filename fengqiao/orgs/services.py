@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
@@ -41,6 +41,17 @@ def _validate_fields(node):
         raise Conflict(_("A unit with this name already exists under the same parent."), field="name")
 
 
+def _save_unique(node: OrgNode, **kwargs):
+    """Save; a concurrent insert of the same name or code (past the checks above) is a Conflict."""
+    try:
+        with transaction.atomic():
+            node.save(**kwargs)
+    except IntegrityError:
+        raise Conflict(
+            _("Another unit with this name or division code was saved at the same time; reload and check."),
+        ) from None
+
+
 def _check_parent(kind, parent):
     if parent is None:
         if kind not in (OrgKind.PROVINCE, OrgKind.CITY):
@@ -54,6 +65,19 @@ def _check_parent(kind, parent):
         )
     if not parent.is_active:
         raise DomainError(_("The parent unit is deactivated."), field="parent")
+
+
+def _lock_trees(*nodes: OrgNode | None) -> None:
+    """Serialise every change of the tree's shape: lock the root rows of the trees involved.
+
+    Paths are derived from ancestors. Without one lock, a village created under a town while the
+    town is being moved could be written with the town's old path, and two crossing moves could
+    make a cycle (PostgreSQL runs them concurrently; SQLite's IMMEDIATE transactions already
+    serialise writers). Roots are locked in id order, so two changes never wait on each other.
+    """
+    root_ids = sorted({int(n.path[:SEGMENT_WIDTH], 36) for n in nodes if n is not None and n.path})
+    if root_ids:
+        list(OrgNode.objects.select_for_update().filter(pk__in=root_ids).order_by("pk").values_list("pk"))
 
 
 def _assign_path(node: OrgNode):
@@ -70,6 +94,8 @@ def org_create(*, actor, kind: str, name: str, parent: OrgNode | None, **fields)
         if not (actor is None or (actor.has_action(Module.ORGS, Action.CREATE) and actor.org.parent_id is None)):
             raise Forbidden(_("Only a city administrator can create a root unit."))
     else:
+        _lock_trees(parent)
+        parent = OrgNode.objects.get(pk=parent.pk)  # its path as of the lock, not as the caller saw it
         _require(actor, parent, Action.CREATE)
     _check_parent(kind, parent)
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"is_active"}
@@ -77,7 +103,7 @@ def org_create(*, actor, kind: str, name: str, parent: OrgNode | None, **fields)
         raise DomainError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     node = OrgNode(kind=kind, name=(name or "").strip(), parent=parent, **fields)
     _validate_fields(node)
-    node.save()
+    _save_unique(node)
     _assign_path(node)
     audit.record_create(actor=actor, action="org.create", obj=node)
     return node
@@ -98,7 +124,7 @@ def org_update(*, actor, node: OrgNode, expected_version: str | None = None, **f
     for key, value in fields.items():
         setattr(node, key, value.strip() if isinstance(value, str) else value)
     _validate_fields(node)
-    node.save()
+    _save_unique(node)
     audit.record_update(actor=actor, action="org.update", obj=node, before=before)
     return node
 
@@ -106,6 +132,7 @@ def org_update(*, actor, node: OrgNode, expected_version: str | None = None, **f
 @transaction.atomic
 def org_move(*, actor, node: OrgNode, new_parent: OrgNode) -> OrgNode:
     """Put `node` (with its subtree) under `new_parent`. Refused if that would make a cycle."""
+    _lock_trees(node, new_parent)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     new_parent = OrgNode.objects.get(pk=new_parent.pk)
     _require(actor, node, Action.CHANGE)
@@ -182,6 +209,7 @@ def references(node: OrgNode) -> dict[str, int]:
 @transaction.atomic
 def org_deactivate(*, actor, node: OrgNode) -> int:
     """Deactivate a node and everything under it. Data stays; the units stop taking new work."""
+    _lock_trees(node)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, node, Action.CHANGE)
     if actor is not None and any(s.pk == node.pk for s in actor.scope_nodes()):
@@ -200,6 +228,7 @@ def org_deactivate(*, actor, node: OrgNode) -> int:
 @transaction.atomic
 def org_reactivate(*, actor, node: OrgNode) -> int:
     """Reactivate a node and everything under it (the reverse of org_deactivate)."""
+    _lock_trees(node)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, node, Action.CHANGE)
     if node.parent_id and not node.parent.is_active:
@@ -218,6 +247,7 @@ def org_reactivate(*, actor, node: OrgNode) -> int:
 @transaction.atomic
 def org_delete(*, actor, node: OrgNode) -> None:
     """Delete a node that nothing refers to; otherwise refuse and say what refers to it."""
+    _lock_trees(node)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, node, Action.CHANGE)
     refs = references(node)
