@@ -1,10 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
 from fengqiao.accounts import views as account_views
 from fengqiao.api import api
 from fengqiao.core import views as core_views
+from fengqiao.core.converters import ObjectIdConverter
+
+register_converter(ObjectIdConverter, "id")
 
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -121,6 +122,13 @@ def user_create(
     username = (username or "").strip()
     if not username:
         raise DomainError(_("Enter a user name."), field="username")
+    try:
+        ASCIIUsernameValidator()(username)
+    except ValidationError:
+        raise DomainError(
+            _("A user name may contain only letters, digits and @ . + - _ (for example zhang.san)."),
+            field="username",
+        ) from None
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(_("This user name is taken."), field="username")
     unknown = set(profile) - set(PROFILE_FIELDS)

@@ -3,6 +3,8 @@ a message in the user's language, and the scoped-object helper every operation u
 
 from __future__ import annotations
 
+import logging
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -11,24 +13,41 @@ from ninja.security import HttpBearer, SessionAuth
 
 from .errors import DomainError
 from .middleware import client_ip
-from .services import api_token_authenticate
+from .services import api_token_check
+
+
+logger = logging.getLogger("fengqiao.api")
 
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer fq_...`: a partner system's or device gateway's token."""
 
     def authenticate(self, request, token):
-        return api_token_authenticate(token, client_ip())
+        found, reason = api_token_check(token, client_ip())
+        if found is None:
+            request._fq_auth_error = f"token_{reason}"
+        return found
 
 
 class BrowserSessionAuth(SessionAuth):
     """The signed-in browser user (CSRF checked on unsafe methods)."""
 
+    def _get_key(self, request):
+        # A caller that sends a bearer token is a system, not a browser: judge it by its token
+        # (a clear 401 for a revoked one) rather than fail it on a CSRF check it cannot pass.
+        if "Authorization" in request.headers:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user is not None and user.is_active:
-            return user
-        return None
+        if user is None or not user.is_active:
+            return None
+        if user.must_change_password:
+            # A temporary password must be replaced on the password page before anything else.
+            request._fq_auth_error = "password_change_required"
+            return None
+        return user
 
 
 class ErrorOut(Schema):
@@ -43,6 +62,10 @@ def principal(request):
 
 def scoped_get(queryset_model, request, pk, action="view", select_related=()):
     """The object `pk` if the caller may see it with `action`, else 404 (whether or not it exists)."""
+    from .converters import MAX_ID
+
+    if not 0 < pk <= MAX_ID:
+        raise Http404
     qs = queryset_model.objects.visible_to(principal(request), action)
     if select_related:
         qs = qs.select_related(*select_related)
@@ -68,6 +91,17 @@ def install_error_handlers(api: NinjaAPI):
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request, exc):
+        reason = getattr(request, "_fq_auth_error", "")
+        messages = {
+            "token_revoked": _("This API token has been revoked; ask the city bureau administrator for a new one."),
+            "token_expired": _("This API token has expired; ask the city bureau administrator for a new one."),
+            "token_unit_inactive": _("The unit this API token belongs to has been deactivated."),
+            "token_unknown": _("The API token is not valid; check that it was copied in full."),
+            "password_change_required": _("Change your temporary password on the password page first."),
+        }
+        if reason in messages:
+            code = "password_change_required" if reason == "password_change_required" else "unauthenticated"
+            return _error(api, request, 401, code, messages[reason], reason=reason)
         return _error(
             api, request, 401, "unauthenticated", _("Sign in, or send a valid API token (Authorization: Bearer ...).")
         )
@@ -85,9 +119,18 @@ def install_error_handlers(api: NinjaAPI):
     def http_error(request, exc: HttpError):
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return _error(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            return _error(api, request, 403, "csrf_failed",
+                          _("The security check failed (CSRF): reload the page and try again."))
         if exc.status_code == 403:
             return _error(api, request, 403, "forbidden", _("You may not do this."))
         return _error(api, request, exc.status_code, "http_error", str(exc))
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        # Logged with its traceback for the operator; the caller gets JSON, never an HTML page.
+        logger.exception("API error on %s %s", request.method, request.path)
+        return _error(api, request, 500, "server_error", _("Internal error; it has been logged. Try again later."))
 
     @api.exception_handler(PermissionError)
     def permission_error(request, exc):

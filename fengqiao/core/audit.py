@@ -155,6 +155,14 @@ def record(
     if kind not in (AuditKind.ACCESS, AuditKind.EXPORT, AuditKind.LOGIN, AuditKind.LOGIN_FAILED, AuditKind.LOGOUT):
         assert connection.in_atomic_block, "audit.record() must run inside the service's transaction"
     org_id, office_id = _org_of(org if org is not None else obj)
+    if office_id is None:
+        # Platform-level events (a failed sign-in under an unknown name, say) belong to the top
+        # bureau, so that its administrators see them: a trail nobody can read protects nothing.
+        from fengqiao.orgs.models import OrgNode
+
+        root = OrgNode.objects.filter(parent__isnull=True).order_by("pk").values_list("pk", flat=True).first()
+        org_id = org_id or root
+        office_id = root
     return AuditEvent.objects.create(
         kind=kind,
         action=action,

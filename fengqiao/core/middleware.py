@@ -1,6 +1,7 @@
 """Request context for the audit trail: the client address of the request being served."""
 
 import contextvars
+import ipaddress
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("fengqiao_client_ip", default=None)
 
@@ -13,16 +14,28 @@ def set_client_ip(ip: str | None):
     return _client_ip.set(ip)
 
 
+def _valid_ip(value) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def request_ip(request) -> str | None:
-    # Behind nginx the real address arrives in X-Real-IP (set by our nginx config, never by the
-    # client); directly served, REMOTE_ADDR is the client.
+    """The client's address: behind nginx (FENGQIAO_BEHIND_PROXY) from X-Real-IP, which our nginx
+    configuration sets and a client cannot; otherwise REMOTE_ADDR. Used by the audit trail and by
+    the sign-in lockout, so both see the same address."""
     from django.conf import settings
 
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_REAL_IP")
+        forwarded = _valid_ip(request.META.get("HTTP_X_REAL_IP"))
         if forwarded:
-            return forwarded.strip()
-    return request.META.get("REMOTE_ADDR") or None
+            return forwarded
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
+
+
+def axes_client_ip(request) -> str:
+    return request_ip(request) or "0.0.0.0"  # noqa: S104 - a lockout key, not a bind address
 
 
 class RequestContextMiddleware:
@@ -82,3 +95,50 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RejectNulMiddleware:
+    """Refuses requests whose parameters or small bodies contain NUL characters.
+
+    No legitimate input holds them, PostgreSQL cannot store them in text, and letting them reach
+    a query turns a typo or a probe into a server error. Answered with 400 and a clear message.
+    """
+
+    BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
+    MAX_INSPECTED_BODY = 1_000_000
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.utils.translation import gettext as _
+
+            message = _("The request contains invalid characters (NUL).")
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"code": "invalid_characters", "message": str(message)}, status=400)
+            from django.shortcuts import render
+
+            return render(request, "errors/400.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+    def _has_nul(self, request) -> bool:
+        from urllib.parse import unquote_to_bytes
+
+        if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False
+        if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(self.BODY_TYPES):
+            if length <= self.MAX_INSPECTED_BODY:
+                body = request.body
+                if b"\x00" in body or b"\\u0000" in body.lower():
+                    return True
+                if content_type.startswith("application/x-www-form-urlencoded") and b"\x00" in unquote_to_bytes(body):
+                    return True
+        return False

@@ -71,7 +71,7 @@ def keyset_paginate(queryset, *, ordering: list[str], cursor: str | None = None,
     size = max(1, min(int(size), MAX_PAGE_SIZE))
     qs = queryset.order_by(*ordering)
     values = _decode(cursor) if cursor else None
-    if isinstance(values, list) and len(values) == len(ordering):
+    if isinstance(values, list) and len(values) == len(ordering) and None not in values:
         model = queryset.model
         try:
             typed = [_to_python(model, term.lstrip("-"), v) for term, v in zip(ordering, values, strict=True)]

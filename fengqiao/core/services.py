@@ -75,15 +75,27 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 def api_token_authenticate(raw: str, ip: str | None = None) -> ApiToken | None:
     """The usable token for `raw`, or None. Notes the last use at most once a minute."""
+    token, _reason = api_token_check(raw, ip)
+    return token
+
+
+def api_token_check(raw: str, ip: str | None = None) -> tuple[ApiToken | None, str | None]:
+    """(token, None) for a usable token, else (None, why): unknown, revoked, expired, unit_inactive."""
     if not raw or not raw.startswith("fq_"):
-        return None
+        return None, "unknown"
     token = ApiToken.objects.select_related("org").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.is_usable or not token.org.is_active:
-        return None
+    if token is None:
+        return None, "unknown"
+    if token.revoked_at is not None:
+        return None, "revoked"
+    if not token.is_usable:
+        return None, "expired"
+    if not token.org.is_active:
+        return None, "unit_inactive"
     now = timezone.now()
     resolution = settings.FENGQIAO["TOKEN_LAST_USED_RESOLUTION_SECONDS"]
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= resolution:
         # A bookkeeping field, not a change of the token: no audit event, no row lock.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
         token.last_used_at = now
-    return token
+    return token, None

@@ -5,7 +5,7 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("audit/", views.AuditListView.as_view(), name="audit"),
-    path("audit/<int:pk>/", views.AuditDetailView.as_view(), name="audit_detail"),
+    path("audit/<id:pk>/", views.AuditDetailView.as_view(), name="audit_detail"),
     path("tokens/", views.TokenListView.as_view(), name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
+    path("tokens/<id:pk>/revoke/", views.TokenRevokeView.as_view(), name="token_revoke"),
 ]

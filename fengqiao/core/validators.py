@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-ID_RE = re.compile(r"^\d{17}[\dX]$")
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 # Landlines: area code (3-4 digits starting with 0), then 7-8 digits, optional extension.
-LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+LANDLINE_RE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?$")
+
+
+def _nfkc(value: str) -> str:
+    # Chinese input methods produce full-width digits and letters (１２３Ｘ); NFKC folds them to ASCII.
+    return unicodedata.normalize("NFKC", value or "")
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().replace(" ", "").upper()
+    return _nfkc(value).strip().replace(" ", "").upper()
 
 
 def id_check_char(first17: str) -> str:
@@ -51,7 +57,7 @@ def id_birth_date(value: str) -> datetime.date:
 
 
 def normalize_phone(value: str) -> str:
-    v = (value or "").strip().replace(" ", "")
+    v = _nfkc(value).strip().replace(" ", "")
     if v.startswith("+86"):
         v = v[3:]
     elif v.startswith("0086"):

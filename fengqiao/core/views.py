@@ -68,10 +68,12 @@ class HomeView(LoginRequiredMixin, View):
 
 
 def _parse_date(value):
+    """A filter date, or None when it is missing, malformed or outside any plausible record."""
     try:
-        return datetime.date.fromisoformat(value) if value else None
+        day = datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and 1900 <= day.year <= 2200 else None
 
 
 class AuditListView(ModuleMixin, View):

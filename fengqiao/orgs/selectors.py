@@ -57,7 +57,9 @@ def org_search(principal, *, q="", kind="", parent=None, active=None, cursor=Non
     if kind:
         qs = qs.filter(kind=kind)
     if parent is not None:
-        qs = qs.filter(parent_id=parent)
+        from fengqiao.core.converters import MAX_ID
+
+        qs = qs.filter(parent_id=parent) if 0 < parent <= MAX_ID else qs.none()
     if active is not None:
         qs = qs.filter(is_active=active)
     return keyset_paginate(qs.select_related("parent"), ordering=["path"], cursor=cursor, size=size)

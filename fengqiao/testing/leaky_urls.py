@@ -47,8 +47,8 @@ def leaky_people(request):
 
 urlpatterns = [
     *real_patterns,
-    path("leaky/users/<int:pk>/", LeakyDetailView.as_view(), name="leaky_detail"),
+    path("leaky/users/<id:pk>/", LeakyDetailView.as_view(), name="leaky_detail"),
     path("leaky/users/", LeakyListView.as_view(), name="leaky_list"),
-    path("leaky/undeclared/<int:pk>/", undeclared_view, name="leaky_undeclared"),
+    path("leaky/undeclared/<id:pk>/", undeclared_view, name="leaky_undeclared"),
     path("leaky-api/", leaky_api.urls),
 ]

@@ -144,8 +144,10 @@ def test_reset_password_forces_a_change_at_next_sign_in(world, client):
         assert response.status_code == 302, path
         assert response["Location"] == "/password/"
     assert client.get("/password/").status_code == 200
-    # The API answers JSON rather than redirecting.
-    assert client.get("/api/v1/me").status_code == 200
+    # The API answers JSON rather than redirecting, and refuses until the password is changed.
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "password_change_required"
 
     response = client.post("/password/", {"old_password": NEW_PASSWORD, "new_password1": "Another-Pass#77",
                                           "new_password2": "Another-Pass#77"})

@@ -418,7 +418,8 @@ def test_session_post_without_csrf_token_is_refused(world):
     count = OrgNode.objects.count()
     response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "无令村", "parent_id": world.office_a.pk})
     assert response.status_code == 403
-    assert response.json()["code"] == "forbidden"
+    assert response.json()["code"] == "csrf_failed"
+    assert "CSRF" in response.json()["message"]
     assert OrgNode.objects.count() == count
 
 
@@ -463,3 +464,44 @@ def test_docs_are_served_with_local_assets(db, client):
     for src in sources:
         if src.startswith("/static/"):
             assert client.get(src).status_code == 200, src
+
+
+def test_revoked_token_gets_a_clear_401_even_on_post(world, api_token):
+    from fengqiao.core import services as core_services
+    from fengqiao.core.models import ApiToken
+
+    raw = api_token(world.city_admin, world.office_a, ["orgs.view", "orgs.create"])
+    core_services.api_token_revoke(actor=world.city_admin, token=ApiToken.objects.get(key_prefix=raw[:10]))
+    client = Client(headers={"Authorization": f"Bearer {raw}"}, enforce_csrf_checks=True)
+    for response in (
+        client.get("/api/v1/me"),
+        post_json(client, "/api/v1/orgs", {"kind": "village", "name": "吊销村", "parent_id": world.office_a.pk}),
+    ):
+        assert response.status_code == 401
+        body = response.json()
+        assert body["reason"] == "token_revoked" and body["code"] == "unauthenticated"
+
+
+def test_token_of_a_deactivated_unit_is_refused(world, api_token):
+    from fengqiao.orgs import services as org_services
+
+    raw = api_token(world.city_admin, world.office_a, ["orgs.view"])
+    org_services.org_deactivate(actor=world.city_admin, node=world.office_a)
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/me")
+    assert response.status_code == 401 and response.json()["reason"] == "token_unit_inactive"
+
+
+def test_nul_bytes_and_huge_ids_are_refused_cleanly(world, client_for):
+    client = client_for(world.city_admin)
+    assert client.get("/api/v1/orgs?q=%00").status_code == 400
+    assert client.get("/api/v1/orgs?q=%00").json()["code"] == "invalid_characters"
+    assert client.get("/orgs/?q=a%00b").status_code == 400
+    assert client.get("/users/?q=%00").status_code == 400
+    response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "a\u0000b", "parent_id": world.office_a.pk})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_characters"
+    huge = "9" * 30
+    assert client.get(f"/orgs/{huge}/").status_code == 404
+    assert client.get(f"/api/v1/orgs/{'9' * 19}").status_code == 404
+    assert client.get(f"/api/v1/orgs?parent_id={'9' * 19}").status_code in (200, 422)
+    assert client.get("/platform/audit/?date_to=9999-12-31&date_from=0001-01-01").status_code == 200
+    assert client.get("/users/?cursor=W251bGxd").status_code == 200  # base64 of [null]

@@ -400,7 +400,7 @@ def test_failed_login_for_unknown_user_is_recorded(world, client):
     assert event.action == "auth.login_failed"
     assert event.object_repr == "ghost"
     assert event.object_id == ""
-    assert event.office_id is None
+    assert event.office_id == world.city.pk  # filed under the top bureau, where its admins see it
 
 
 def test_logout_is_recorded(world, client_for):
@@ -595,3 +595,10 @@ def test_audit_detail_is_scoped(world, client_for, events):
 def test_conflict_and_forbidden_are_domain_errors():
     # The API and views rely on the status carried by each error class.
     assert (Conflict("x").status, Forbidden("x").status, DomainError("x").status) == (409, 403, 400)
+
+
+def test_failed_sign_in_under_an_unknown_name_is_visible_to_the_city_admin(world, client):
+    client.post("/login/", {"username": "no-such-person", "password": "whatever-123"})
+    events = AuditEvent.objects.visible_to(world.city_admin).filter(kind=AuditKind.LOGIN_FAILED)
+    assert [e.object_repr for e in events] == ["no-such-person"]
+    assert not AuditEvent.objects.visible_to(world.director_a).filter(kind=AuditKind.LOGIN_FAILED).exists()
