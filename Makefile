@@ -41,14 +41,18 @@ var/secret_key:
 	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
+# Served on all interfaces (HOST=0.0.0.0), the demo answers to any host name, so that colleagues on
+# the office network can open it by the machine's address.
+DEMO_HOSTS = $(if $(filter 0.0.0.0 ::,$(HOST)),*,127.0.0.1,localhost,$(HOST))
+
 demo: install var/secret_key
 	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} \
-	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} \
 	$(BIN)/fengqiao demo --host $(HOST) --port $(PORT)
 
 serve: install var/secret_key
 	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} \
-	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} \
 	$(BIN)/fengqiao serve --host $(HOST) --port $(PORT)
 
 test: install

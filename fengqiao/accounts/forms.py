@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.forms import BootstrapMixin
@@ -40,13 +41,26 @@ class OwnPasswordForm(BootstrapMixin, forms.Form):
 
 
 class UserProfileForm(BootstrapMixin, forms.Form):
+    """Profile, unit and roles of a user.
+
+    The unit is chosen in two steps, a bureau or office and then (optionally) one of that office's
+    villages, so that no page ever lists every village of a province; the village lists are
+    reloaded by HTMX when the unit changes (see `VillageFieldsView`).
+    """
+
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     full_name = forms.CharField(label=_("Full name"), max_length=50)
     title = forms.CharField(label=_("Post"), max_length=50, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False, validators=[validate_id_number])
     email = forms.EmailField(label=_("Email"), required=False)
-    org = forms.ModelChoiceField(label=_("Organisation"), queryset=OrgNode.objects.none())
+    unit = forms.ModelChoiceField(label=_("Bureau or judicial office"), queryset=OrgNode.objects.none())
+    village = forms.ModelChoiceField(
+        label=_("Village or community"),
+        queryset=OrgNode.objects.none(),
+        required=False,
+        help_text=_("For village mediators and other village staff; leave empty for office staff."),
+    )
     roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple, choices=[])
     served_villages = forms.ModelMultipleChoiceField(
         label=_("Villages served (legal advisors)"),
@@ -55,8 +69,12 @@ class UserProfileForm(BootstrapMixin, forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
+    VILLAGE_FIELDS = ("village", "served_villages")
+
     def __init__(self, *args, actor, subject=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.actor = actor
+        visible = OrgNode.objects.visible_to(actor, Action.VIEW).filter(is_active=True)
         if subject is not None:
             self.fields["id_number"].help_text = (
                 _("On file: %(masked)s. Leave empty to keep it; type a new number to replace it.")
@@ -65,16 +83,64 @@ class UserProfileForm(BootstrapMixin, forms.Form):
                 else _("None on file.")
             )
             self.fields["roles"].required = False
-        if subject is not None and subject.pk == actor.pk:
+        self.editing_self = subject is not None and subject.pk == actor.pk
+        if self.editing_self:
             # Nobody changes their own roles or unit; another administrator does.
-            del self.fields["roles"]
-            del self.fields["org"]
-        if "org" in self.fields:
-            self.fields["org"].queryset = OrgNode.objects.visible_to(actor, Action.VIEW).filter(is_active=True)
+            for name in ("roles", "unit", "village"):
+                del self.fields[name]
+            office = subject.office
+        else:
+            self.fields["unit"].queryset = visible.exclude(kind=OrgKind.VILLAGE)
             self.fields["roles"].choices = [(r, Role(r).label) for r in grantable_roles(actor)]
-        self.fields["served_villages"].queryset = OrgNode.objects.visible_to(actor, Action.VIEW).filter(
-            kind=OrgKind.VILLAGE, is_active=True
+            office = self._chosen_unit()
+            self.fields["unit"].widget.attrs.update(
+                {
+                    "hx-get": reverse("accounts:village_fields"),
+                    "hx-target": "#village-fields",
+                    "hx-trigger": "change",
+                    "hx-include": "this",
+                }
+            )
+        villages = (
+            visible.filter(kind=OrgKind.VILLAGE, parent=office)
+            if office is not None and office.kind == OrgKind.TOWN
+            else OrgNode.objects.none()
         )
+        if "village" in self.fields:
+            self.fields["village"].queryset = villages
+        self.fields["served_villages"].queryset = villages
+        if office is None or office.kind != OrgKind.TOWN:
+            self.fields["served_villages"].help_text = _("Choose a judicial office above to list its villages.")
+
+    @property
+    def village_anchor(self):
+        """Where the village fields (reloaded together by HTMX) stand in the form."""
+        return "village" if "village" in self.fields else "served_villages"
+
+    def _chosen_unit(self):
+        """The unit the form is about: the posted one, else the initial one, else none."""
+        raw = self.data.get(self.add_prefix("unit")) if self.is_bound else self.initial.get("unit")
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, OrgNode):
+            return raw
+        try:
+            return self.fields["unit"].queryset.filter(pk=int(raw)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self):
+        data = super().clean()
+        if "unit" in self.fields:
+            data["org"] = data.get("village") or data.get("unit")
+        return data
+
+    @staticmethod
+    def initial_for(user) -> dict:
+        """Initial unit/village values for an existing user."""
+        if user.org.kind == OrgKind.VILLAGE:
+            return {"unit": user.org.parent_id, "village": user.org_id}
+        return {"unit": user.org_id}
 
 
 class UserCreateForm(UserProfileForm):
@@ -89,7 +155,8 @@ class UserCreateForm(UserProfileForm):
     field_order = [
         "username",
         "full_name",
-        "org",
+        "unit",
+        "village",
         "roles",
         "title",
         "phone",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.UserListView.as_view(), name="list"),
     path("new/", views.UserCreateView.as_view(), name="create"),
     path("export/", views.UserExportView.as_view(), name="export"),
+    path("village-fields/", views.VillageFieldsView.as_view(), name="village_fields"),
     path("<id:pk>/", views.UserDetailView.as_view(), name="detail"),
     path("<id:pk>/edit/", views.UserEditView.as_view(), name="edit"),
     path("<id:pk>/id-number/", views.UserRevealView.as_view(), name="reveal_id"),

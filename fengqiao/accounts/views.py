@@ -73,7 +73,7 @@ class UserListView(ModuleMixin, View):
                 "active": request.GET.get("active", ""),
                 "roles": Role.choices,
                 "can_create": request.user.has_action(Module.ACCOUNTS, Action.CREATE),
-            "can_export": request.user.has_action(Module.ACCOUNTS, Action.EXPORT),
+                "can_export": request.user.has_action(Module.ACCOUNTS, Action.EXPORT),
             },
         )
 
@@ -92,15 +92,37 @@ class UserExportView(ModuleMixin, View):
         unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
         active = {"1": True, "0": False}.get(request.GET.get("active", ""))
         users = selectors.user_export_rows(
-            request.user, q=request.GET.get("q", "").strip(), role=request.GET.get("role", ""), org=unit,
-            active=active, limit=MAX_EXPORT_ROWS,
+            request.user,
+            q=request.GET.get("q", "").strip(),
+            role=request.GET.get("role", ""),
+            org=unit,
+            active=active,
+            limit=MAX_EXPORT_ROWS,
         )
         audit.record_export(actor=request.user, what="accounts.user", count=len(users), filters=dict(request.GET))
-        headers = [_("Full name"), _("User name"), _("Unit"), _("Post"), _("Roles"), _("Phone"), _("ID number"),
-                   _("State"), _("Last sign-in")]
+        headers = [
+            _("Full name"),
+            _("User name"),
+            _("Unit"),
+            _("Post"),
+            _("Roles"),
+            _("Phone"),
+            _("ID number"),
+            _("State"),
+            _("Last sign-in"),
+        ]
         rows = (
-            [u.full_name, u.username, u.org.display_name, u.title, "、".join(u.role_labels()), mask_phone(u.phone),
-             mask_id_number(u.id_number), _("Active") if u.is_active else _("Deactivated"), u.last_login]
+            [
+                u.full_name,
+                u.username,
+                u.org.display_name,
+                u.title,
+                "、".join(u.role_labels()),
+                mask_phone(u.phone),
+                mask_id_number(u.id_number),
+                _("Active") if u.is_active else _("Deactivated"),
+                u.last_login,
+            ]
             for u in users
         )
         return xlsx_response("users", str(_("Users")), headers, rows)
@@ -125,6 +147,17 @@ class UserDetailView(ScopedObjectMixin, View):
         )
 
 
+class VillageFieldsView(ModuleMixin, View):
+    """The village and served-villages fields for the unit chosen on the user form (HTMX)."""
+
+    module = Module.ACCOUNTS
+    action = Action.CREATE
+
+    def get(self, request):
+        form = UserProfileForm(actor=request.user, initial={"unit": request.GET.get("unit")})
+        return render(request, "accounts/_village_fields.html", {"form": form})
+
+
 class UserRevealView(ScopedObjectMixin, View):
     """Shows a user's full ID number to a role that may see it, and writes an access event."""
 
@@ -146,7 +179,7 @@ class UserCreateView(ModuleMixin, View):
     action = Action.CREATE
 
     def get(self, request):
-        initial = {"org": request.user.org_id}
+        initial = UserCreateForm.initial_for(request.user)
         return render(request, "accounts/form.html", {"form": UserCreateForm(actor=request.user, initial=initial)})
 
     def post(self, request):
@@ -188,7 +221,7 @@ class UserEditView(ScopedObjectMixin, View):
             "title": u.title,
             "phone": u.phone,
             "email": u.email,
-            "org": u.org_id,
+            **UserProfileForm.initial_for(u),
             "roles": sorted(u.role_codes),
             "served_villages": list(u.served_villages.values_list("pk", flat=True)),
             "version": audit.version_of(u),

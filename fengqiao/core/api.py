@@ -15,7 +15,6 @@ from .errors import DomainError
 from .middleware import client_ip
 from .services import api_token_check
 
-
 logger = logging.getLogger("fengqiao.api")
 
 
@@ -120,8 +119,9 @@ def install_error_handlers(api: NinjaAPI):
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return _error(api, request, 400, "malformed_body", _("The request body is not valid JSON."))
         if exc.status_code == 403 and "CSRF" in str(exc):
-            return _error(api, request, 403, "csrf_failed",
-                          _("The security check failed (CSRF): reload the page and try again."))
+            return _error(
+                api, request, 403, "csrf_failed", _("The security check failed (CSRF): reload the page and try again.")
+            )
         if exc.status_code == 403:
             return _error(api, request, 403, "forbidden", _("You may not do this."))
         return _error(api, request, exc.status_code, "http_error", str(exc))

@@ -103,8 +103,10 @@ def check_version(obj: models.Model, expected: str | None) -> None:
 
     if expected and expected != version_of(obj):
         raise Conflict(
-            _("Someone else changed this record while you were editing it. Reload the page, check their "
-              "changes and make yours again."),
+            _(
+                "Someone else changed this record while you were editing it. Reload the page, check their "
+                "changes and make yours again."
+            ),
             code="stale",
         )
 
@@ -189,7 +191,10 @@ def record_update(*, actor, action: str, obj: models.Model, before: dict) -> Aud
 def record_export(*, actor, what: str, count: int, filters: dict) -> AuditEvent:
     """Note that `actor` exported `count` rows of `what` with the given filters."""
     return record(
-        actor=actor, action="export", kind=AuditKind.EXPORT, object_repr=f"{what} × {count}",
+        actor=actor,
+        action="export",
+        kind=AuditKind.EXPORT,
+        object_repr=f"{what} × {count}",
         org=actor.org if hasattr(actor, "org") else None,
         changes={"what": what, "rows": count, "filters": {k: v for k, v in filters.items() if k != "cursor"}},
     )

@@ -9,6 +9,8 @@ def platform(request):
     user = getattr(request, "user", None)
     return {
         "PLATFORM_VERSION": __version__,
+        "LOCKOUT_ATTEMPTS": settings.AXES_FAILURE_LIMIT,
+        "LOCKOUT_MINUTES": round(float(settings.AXES_COOLOFF_TIME) * 60),
         "nav_modules": modules_for(user) if user is not None and user.is_authenticated else [],
         "DEBUG": settings.DEBUG,
     }

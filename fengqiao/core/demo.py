@@ -12,11 +12,26 @@ import random
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.db import transaction
 from django.utils import timezone
 
 from .validators import id_check_char
 
 DEMO_PASSWORD = "Fengqiao@2026"  # noqa: S105 - printed to the operator on purpose: demo data only
+# One login per role, in the order the seed command prints them.
+DEMO_LOGINS = [
+    "admin",
+    "assessor",
+    "leader",
+    "chengjiang.director",
+    "chengjiang.staff",
+    "chengjiang.mediator1",
+    "chengjiang.corrections1",
+    "chengjiang.resettlement1",
+    "chengjiang.education1",
+    "chengjiang.v1.mediator",
+    "chengjiang.advisor1",
+]
 
 
 @dataclass
@@ -61,6 +76,13 @@ def demo_modules():
 
 
 def run_seed(scale: str, stdout=None, seed: int = 2019) -> SeedContext:
+    # One transaction: a failure half-way leaves an empty database, which the next run fills,
+    # rather than half a city that `seed --if-empty` would then skip forever.
+    with transaction.atomic():
+        return _run_seed(scale, stdout, seed)
+
+
+def _run_seed(scale, stdout, seed):
     ctx = SeedContext(scale=scale, rng=random.Random(seed), stdout=stdout)
     for label, module in demo_modules():
         ctx.log(f"seeding {label} …")

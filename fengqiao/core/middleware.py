@@ -134,11 +134,15 @@ class RejectNulMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return False
-        if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(self.BODY_TYPES):
-            if length <= self.MAX_INSPECTED_BODY:
-                body = request.body
-                if b"\x00" in body or b"\\u0000" in body.lower():
-                    return True
-                if content_type.startswith("application/x-www-form-urlencoded") and b"\x00" in unquote_to_bytes(body):
-                    return True
-        return False
+        inspect = (
+            request.method in ("POST", "PUT", "PATCH")
+            and content_type.startswith(self.BODY_TYPES)
+            and length <= self.MAX_INSPECTED_BODY
+        )
+        if not inspect:
+            return False
+        body = request.body
+        if b"\x00" in body or b"\\u0000" in body.lower():
+            return True
+        form = content_type.startswith("application/x-www-form-urlencoded")
+        return form and b"\x00" in unquote_to_bytes(body)

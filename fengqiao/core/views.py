@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -112,14 +113,24 @@ class AuditDetailView(ScopedObjectMixin, View):
         return render(request, "core/audit_detail.html", {"event": self.object})
 
 
+NEW_KEY = "fengqiao_new_api_key"
+
+
 class TokenListView(ModuleMixin, View):
     module = Module.API_TOKENS
 
     def get(self, request):
         from .forms import ApiTokenForm
 
+        return self._page(request, ApiTokenForm(user=request.user), new_key=request.session.pop(NEW_KEY, None))
+
+    def _page(self, request, form, new_key=None, status=200):
         tokens = ApiToken.objects.visible_to(request.user).select_related("org", "created_by")[:500]
-        return render(request, "core/tokens.html", {"tokens": tokens, "form": ApiTokenForm(user=request.user)})
+        response = render(
+            request, "core/tokens.html", {"tokens": tokens, "form": form, "new_key": new_key}, status=status
+        )
+        add_never_cache_headers(response)  # the one showing of a new key must not be cached
+        return response
 
     def post(self, request):
         from . import services
@@ -128,7 +139,6 @@ class TokenListView(ModuleMixin, View):
         if not request.user.has_action(Module.API_TOKENS, Action.CREATE):
             raise PermissionDenied
         form = ApiTokenForm(request.POST, user=request.user)
-        raw = None
         if form.is_valid():
             try:
                 token, raw = services.api_token_create(
@@ -141,15 +151,12 @@ class TokenListView(ModuleMixin, View):
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
+                # Post/redirect/get: a reload must not create a second token. The key is kept in the
+                # session only until the next page shows it once.
+                request.session[NEW_KEY] = raw
                 messages.success(request, _("Token “%(name)s” created.") % {"name": token.name})
-                form = ApiTokenForm(user=request.user)
-        tokens = ApiToken.objects.visible_to(request.user).select_related("org", "created_by")[:500]
-        return render(
-            request,
-            "core/tokens.html",
-            {"tokens": tokens, "form": form, "new_key": raw},
-            status=200 if raw or not form.errors else 400,
-        )
+                return redirect("core:tokens")
+        return self._page(request, form, status=400)
 
 
 class TokenRevokeView(ScopedObjectMixin, View):

@@ -9,6 +9,7 @@ from .services import EDITABLE_FIELDS
 
 class OrgForm(BootstrapMixin, forms.ModelForm):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = OrgNode
         fields = EDITABLE_FIELDS

@@ -207,7 +207,9 @@ def check_django_routes(viewers, planted: dict, urlconf=None) -> list[str]:
             for label, client in viewers:
                 for query in ("", f"?q={QUERY}"):
                     response = client.get(url + query)
-                    if response.status_code == 200 and MARKER in response_text(response):
+                    if response.status_code >= 500:
+                        failures.append(f"{route.route}{query} [GET as {label}]: server error {response.status_code}")
+                    elif response.status_code == 200 and MARKER in response_text(response):
                         failures.append(f"{route.route}{query} [GET as {label}]: shows another office's data")
     return failures
 
@@ -239,7 +241,9 @@ def check_api(viewers, planted: dict, api) -> list[str]:
                 for who, client in viewers:
                     for query in ("", f"?q={QUERY}"):
                         response = client.get(path + query)
-                        if response.status_code == 200 and MARKER in response_text(response):
+                        if response.status_code >= 500:
+                            failures.append(f"API GET {path}{query} [{who}]: server error {response.status_code}")
+                        elif response.status_code == 200 and MARKER in response_text(response):
                             failures.append(f"API GET {path}{query} [{who}]: shows another office's data")
     return failures
 

@@ -308,7 +308,7 @@ def test_user_create_page_renders_grantable_roles_only(world, client_for):
 def test_user_create_page_creates_a_user(world, client_for):
     client = client_for(world.director_a)
     response = client.post("/users/new/", {
-        "username": "web_new", "full_name": "网页新建", "org": world.office_a.pk, "roles": [Role.STAFF],
+        "username": "web_new", "full_name": "网页新建", "unit": world.office_a.pk, "roles": [Role.STAFF],
         "password": NEW_PASSWORD, "title": "", "phone": "", "id_number": "", "email": "",
     })
     assert response.status_code == 302, response.context["form"].errors if response.context else response
@@ -321,7 +321,7 @@ def test_user_create_page_creates_a_user(world, client_for):
 def test_user_create_page_refuses_another_office(world, client_for):
     client = client_for(world.director_a)
     response = client.post("/users/new/", {
-        "username": "web_new", "full_name": "网页新建", "org": world.office_b.pk, "roles": [Role.STAFF],
+        "username": "web_new", "full_name": "网页新建", "unit": world.office_b.pk, "roles": [Role.STAFF],
         "password": NEW_PASSWORD,
     })
     assert response.status_code == 400
@@ -335,7 +335,7 @@ def test_user_create_page_refused_for_staff(world, client_for):
 def test_user_edit_page_saves_changes(world, client_for):
     client = client_for(world.director_a)
     response = client.post(f"/users/{world.staff_a.pk}/edit/", {
-        "full_name": "网页改名", "org": world.office_a.pk, "roles": [Role.STAFF],
+        "full_name": "网页改名", "unit": world.office_a.pk, "roles": [Role.STAFF],
         "title": "科员", "phone": "13800001234", "id_number": "", "email": "",
     })
     assert response.status_code == 302, response.context["form"].errors if response.context else response
@@ -347,6 +347,30 @@ def test_user_edit_page_of_another_office_is_404(world, client_for):
     client = client_for(world.director_a)
     assert client.get(f"/users/{world.staff_b.pk}/edit/").status_code == 404
     response = client.post(f"/users/{world.staff_b.pk}/edit/", {
-        "full_name": "越权", "org": world.office_b.pk, "roles": [Role.STAFF]})
+        "full_name": "越权", "unit": world.office_b.pk, "roles": [Role.STAFF]})
     assert response.status_code == 404
     assert fresh(world.staff_b).full_name != "越权"
+
+
+def test_village_user_is_created_through_unit_and_village(world, client_for):
+    client = client_for(world.director_a)
+    fragment = client.get(f"/users/village-fields/?unit={world.office_a.pk}").content.decode()
+    assert "甲一村" in fragment and "乙一村" not in fragment
+    # Another office's unit is not a choice: its villages are not listed.
+    assert "乙一村" not in client.get(f"/users/village-fields/?unit={world.office_b.pk}").content.decode()
+    response = client.post("/users/new/", {
+        "username": "cun_tiaojie", "full_name": "村调解员", "unit": world.office_a.pk,
+        "village": world.village_a2.pk, "roles": [Role.MEDIATOR], "password": "Str0ng-Passw0rd!",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert User.objects.get(username="cun_tiaojie").org_id == world.village_a2.pk
+
+
+def test_a_village_of_another_office_is_refused(world, client_for):
+    client = client_for(world.city_admin)
+    response = client.post("/users/new/", {
+        "username": "mismatch", "full_name": "错配", "unit": world.office_a.pk,
+        "village": world.village_b1.pk, "roles": [Role.MEDIATOR], "password": "Str0ng-Passw0rd!",
+    })
+    assert response.status_code == 400
+    assert not User.objects.filter(username="mismatch").exists()

@@ -497,7 +497,8 @@ def test_nul_bytes_and_huge_ids_are_refused_cleanly(world, client_for):
     assert client.get("/api/v1/orgs?q=%00").json()["code"] == "invalid_characters"
     assert client.get("/orgs/?q=a%00b").status_code == 400
     assert client.get("/users/?q=%00").status_code == 400
-    response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "a\u0000b", "parent_id": world.office_a.pk})
+    payload = {"kind": "village", "name": "a\u0000b", "parent_id": world.office_a.pk}
+    response = post_json(client, "/api/v1/orgs", payload)
     assert response.status_code == 400 and response.json()["code"] == "invalid_characters"
     huge = "9" * 30
     assert client.get(f"/orgs/{huge}/").status_code == 404

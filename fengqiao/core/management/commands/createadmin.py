@@ -1,4 +1,5 @@
 import getpass
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,7 +16,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
         parser.add_argument("--full-name", default="系统管理员")
-        parser.add_argument("--password", help="Read from the terminal when omitted.")
+        parser.add_argument(
+            "--password",
+            help="Prefer FENGQIAO_ADMIN_PASSWORD or the prompt: a password on the command line is visible to "
+            "other users of the machine.",
+        )
         parser.add_argument("--org", type=int, help="Id of the bureau node; default: the root of the tree.")
         parser.add_argument(
             "--bureau-name", default="江阴市", help="Name of the city to create when the tree is empty."
@@ -37,6 +42,7 @@ class Command(BaseCommand):
                     office_name=f"{bureau_name}司法局",
                 )
                 self.stdout.write(f"Created the bureau {node.office_name}.")
+        password = password or os.environ.get("FENGQIAO_ADMIN_PASSWORD")
         if not password:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):

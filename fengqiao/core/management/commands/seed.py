@@ -20,10 +20,26 @@ class Command(BaseCommand):
         if OrgNode.objects.exists():
             if if_empty:
                 self.stdout.write("The database already holds data; nothing seeded.")
+                self._print_existing_logins()
                 return
             raise CommandError("The database already holds organisations; seed only an empty database.")
         ctx = run_seed(scale, stdout=self.stdout, seed=seed)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({scale})."))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for label, username, unit in ctx.logins:
+        self._print_logins(ctx.logins)
+
+    def _print_existing_logins(self):
+        """The demo logins that still exist (demo passwords may have been changed since)."""
+        from fengqiao.accounts.models import User
+        from fengqiao.core.demo import DEMO_LOGINS
+
+        users = {u.username: u for u in User.objects.filter(username__in=DEMO_LOGINS).select_related("org")}
+        rows = [
+            (" / ".join(u.role_labels()), name, u.org.display_name) for name in DEMO_LOGINS if (u := users.get(name))
+        ]
+        if rows:
+            self._print_logins(rows, note=" (unless changed since)")
+
+    def _print_logins(self, rows, note=""):
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}{note}):")
+        for label, username, unit in rows:
             self.stdout.write(f"  {label:<12}  {username:<28} {unit}")
