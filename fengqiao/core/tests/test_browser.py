@@ -111,3 +111,25 @@ def test_phone_layout(phone_page, w):
     shot(phone_page, "home-phone-mediator")
     phone_page.click(".navbar-toggler")
     expect(phone_page.locator("#fq-nav")).to_contain_text("组织机构")
+
+
+def test_director_adds_a_village_mediator(page, w):
+    login(page, "director_a", PASSWORD)
+    page.goto("/users/new/")
+    page.fill("#id_username", "jiayi.tiaojie")
+    page.fill("#id_full_name", "甲一调解员")
+    with page.expect_response(lambda r: "/users/village-fields/" in r.url):
+        page.select_option("#id_unit", str(w.office_a.pk))
+    expect(page.locator("#id_village")).to_contain_text("甲一村")  # reloaded by HTMX for the office
+    page.select_option("#id_village", str(w.village_a1.pk))
+    page.check("input[name=roles][value=mediator]")
+    page.fill("#id_phone", "1381234567")  # one digit short
+    page.fill("#id_password", "Str0ng-Passw0rd!")
+    page.click("#user-form button[type=submit]")
+    expect(page.locator(".invalid-feedback").first).to_contain_text("11")
+    page.fill("#id_phone", "13812345678")
+    page.fill("#id_password", "Str0ng-Passw0rd!")
+    page.click("#user-form button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("甲一调解员")
+    shot(page, "user-created")
+    assert User.objects.get(username="jiayi.tiaojie").org_id == w.village_a1.pk
