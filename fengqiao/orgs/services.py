@@ -206,50 +206,49 @@ def references(node: OrgNode) -> dict[str, int]:
     return counts
 
 
-@transaction.atomic
-def org_deactivate(*, actor, node: OrgNode) -> int:
-    """Deactivate a node and everything under it. Data stays; the units stop taking new work."""
+def _locked_for_change(actor, node: OrgNode) -> OrgNode:
+    """The node re-read under the tree lock, after checking the actor may change it."""
     _lock_trees(node)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     _require(actor, node, Action.CHANGE)
-    if actor is not None and any(s.pk == node.pk for s in actor.scope_nodes()):
-        raise DomainError(_("You cannot deactivate your own unit."))
-    changed = OrgNode.objects.filter(subtree_q(node.path), is_active=True).update(is_active=False)
+    return node
+
+
+def _set_subtree_active(actor, node: OrgNode, active: bool) -> int:
+    changed = OrgNode.objects.filter(subtree_q(node.path), is_active=not active).update(is_active=active)
     audit.record(
         actor=actor,
-        action="org.deactivate",
+        action="org.reactivate" if active else "org.deactivate",
         kind=AuditKind.UPDATE,
         obj=node,
-        changes={"is_active": [True, False], "units": changed},
+        changes={"is_active": [not active, active], "units": changed},
     )
     return changed
+
+
+@transaction.atomic
+def org_deactivate(*, actor, node: OrgNode) -> int:
+    """Deactivate a node and everything under it. Data stays; the units stop taking new work, and
+    their people and API tokens can no longer sign in."""
+    node = _locked_for_change(actor, node)
+    if actor is not None and any(s.pk == node.pk for s in actor.scope_nodes()):
+        raise DomainError(_("You cannot deactivate your own unit."))
+    return _set_subtree_active(actor, node, False)
 
 
 @transaction.atomic
 def org_reactivate(*, actor, node: OrgNode) -> int:
     """Reactivate a node and everything under it (the reverse of org_deactivate)."""
-    _lock_trees(node)
-    node = OrgNode.objects.select_for_update().get(pk=node.pk)
-    _require(actor, node, Action.CHANGE)
+    node = _locked_for_change(actor, node)
     if node.parent_id and not node.parent.is_active:
         raise DomainError(_("Reactivate the parent unit first."))
-    changed = OrgNode.objects.filter(subtree_q(node.path), is_active=False).update(is_active=True)
-    audit.record(
-        actor=actor,
-        action="org.reactivate",
-        kind=AuditKind.UPDATE,
-        obj=node,
-        changes={"is_active": [False, True], "units": changed},
-    )
-    return changed
+    return _set_subtree_active(actor, node, True)
 
 
 @transaction.atomic
 def org_delete(*, actor, node: OrgNode) -> None:
     """Delete a node that nothing refers to; otherwise refuse and say what refers to it."""
-    _lock_trees(node)
-    node = OrgNode.objects.select_for_update().get(pk=node.pk)
-    _require(actor, node, Action.CHANGE)
+    node = _locked_for_change(actor, node)
     refs = references(node)
     if refs:
         detail = "、".join(f"{label} {count}" for label, count in refs.items())
