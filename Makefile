@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint check messages assets serve clean bench help
+.PHONY: install demo test lint check messages catalogues assets serve clean bench help
 
 help:
 	@echo "make demo     fresh clone -> running platform with the demo city at http://$(HOST):$(PORT)"
@@ -35,6 +35,13 @@ assets: fengqiao/static/vendor/.built
 
 messages: $(VENV)/.installed
 	@$(BIN)/python scripts/compile_messages.py
+
+# Re-extract the catalogues after changing UI strings (needs GNU gettext), then translate the new
+# entries in fengqiao/locale/zh_Hans/LC_MESSAGES/django.po. CI fails when they are out of date.
+catalogues: $(VENV)/.installed
+	cd fengqiao && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en \
+	  --no-location --no-obsolete --no-wrap -v 0
+	$(BIN)/python scripts/check_catalogues.py
 
 var/secret_key:
 	@mkdir -p var

@@ -34,7 +34,11 @@ class User(AbstractUser):
         "orgs.OrgNode", on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation")
     )
     office = models.ForeignKey(
-        "orgs.OrgNode", on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("office")
+        "orgs.OrgNode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("owning office or bureau"),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])

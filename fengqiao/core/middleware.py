@@ -121,7 +121,7 @@ class RejectNulMiddleware:
                 return JsonResponse({"code": "invalid_characters", "message": str(message)}, status=400)
             from django.shortcuts import render
 
-            return render(request, "errors/400.html", {"message": message}, status=400)
+            return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 
     def _has_nul(self, request) -> bool:

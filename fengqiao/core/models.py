@@ -24,7 +24,11 @@ class TenantModel(models.Model):
 
     org = models.ForeignKey("orgs.OrgNode", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"))
     office = models.ForeignKey(
-        "orgs.OrgNode", on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("office")
+        "orgs.OrgNode",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("owning office or bureau"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -126,7 +130,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("office"),
+        verbose_name=_("owning office or bureau"),
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
 

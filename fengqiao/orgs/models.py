@@ -99,7 +99,7 @@ class OrgNode(models.Model):
         blank=True,
         related_name="+",
         editable=False,
-        verbose_name=_("office"),
+        verbose_name=_("owning office or bureau"),
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False, null=True)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fengqiao.core import audit
@@ -59,7 +60,7 @@ def _check_parent(kind, parent):
         return
     if kind not in ALLOWED_CHILDREN[OrgKind(parent.kind)]:
         raise DomainError(
-            _("A %(parent)s cannot hold a %(child)s.")
+            _("“%(child)s” cannot be placed under “%(parent)s”.")
             % {"parent": parent.get_kind_display(), "child": OrgKind(kind).label},
             field="parent",
         )
@@ -251,7 +252,8 @@ def org_delete(*, actor, node: OrgNode) -> None:
     node = _locked_for_change(actor, node)
     refs = references(node)
     if refs:
-        detail = "、".join(f"{label} {count}" for label, count in refs.items())
+        separator = "、" if get_language().startswith("zh") else ", "
+        detail = separator.join(f"{label} {count}" for label, count in refs.items())
         raise Conflict(
             _("This unit still holds data (%(detail)s) and cannot be deleted; deactivate it instead.")
             % {"detail": detail},

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from fengqiao.core.audit import version_of
@@ -156,10 +157,14 @@ class NodeStateView(ScopedObjectMixin, View):
         try:
             if self.operation == "deactivate":
                 n = services.org_deactivate(actor=request.user, node=node)
-                messages.success(request, _("%(count)s unit(s) deactivated.") % {"count": n})
+                messages.success(
+                    request, ngettext("%(count)s unit deactivated.", "%(count)s units deactivated.", n) % {"count": n}
+                )
             elif self.operation == "reactivate":
                 n = services.org_reactivate(actor=request.user, node=node)
-                messages.success(request, _("%(count)s unit(s) reactivated.") % {"count": n})
+                messages.success(
+                    request, ngettext("%(count)s unit reactivated.", "%(count)s units reactivated.", n) % {"count": n}
+                )
             elif self.operation == "delete":
                 parent_id = node.parent_id
                 services.org_delete(actor=request.user, node=node)
