@@ -139,7 +139,7 @@ def user_create(
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="password") from None
+        raise DomainError(exc.messages, field="password") from None
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -240,7 +240,7 @@ def user_reset_password(*, actor, user: User, password: str) -> User:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="password") from None
+        raise DomainError(exc.messages, field="password") from None
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
@@ -258,7 +258,7 @@ def user_change_own_password(*, actor: User, old_password: str, new_password: st
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
-        raise DomainError(" ".join(exc.messages), field="new_password1") from None
+        raise DomainError(exc.messages, field="new_password1") from None
     if old_password == new_password:
         raise DomainError(_("The new password must differ from the current one."), field="new_password1")
     user.set_password(new_password)

@@ -82,7 +82,7 @@ def install_error_handlers(api: NinjaAPI):
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         extra = {"field": exc.field} if exc.field else {}
-        return _error(api, request, exc.status, exc.code, exc.message, **extra)
+        return _error(api, request, exc.status, exc.code, str(exc), **extra)
 
     @api.exception_handler(Http404)
     def not_found(request, exc):

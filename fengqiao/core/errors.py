@@ -10,13 +10,16 @@ class DomainError(Exception):
     default_code = "invalid"
 
     def __init__(self, message, *, code: str | None = None, field: str | None = None):
-        super().__init__(str(message))
+        # `message` may be a list (several password rules failed, say): shown one per line.
+        if isinstance(message, list | tuple):
+            message = [str(m) for m in message]
+        super().__init__(" ".join(message) if isinstance(message, list) else str(message))
         self.message = message
         self.code = code or self.default_code
         self.field = field
 
     def __str__(self):
-        return str(self.message)
+        return " ".join(self.message) if isinstance(self.message, list) else str(self.message)
 
 
 class NotFound(DomainError):

@@ -56,7 +56,8 @@ class ScopedObjectMixin(ModuleMixin):
 def apply_domain_error(form, exc: DomainError):
     """Show a service's refusal on the form, beside the field it concerns when there is one."""
     field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
+    messages = exc.message if isinstance(exc.message, list) else [exc.message]
+    form.add_error(field, [str(m) for m in messages])
 
 
 class HomeView(LoginRequiredMixin, View):

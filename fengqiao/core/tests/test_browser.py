@@ -71,7 +71,9 @@ def test_change_password(page, w):
     page.fill("#id_new_password1", "12345678")
     page.fill("#id_new_password2", "12345678")
     page.click("#password-form button[type=submit]")
-    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    expect(page.locator(".invalid-feedback").first).to_contain_text("密码太短，至少需要 10 个字符")
+    expect(page.locator(".invalid-feedback")).to_have_count(4)  # one line per rule broken
+    expect(page.locator("main")).not_to_contain_text("too short")
     shot(page, "password-weak")
     page.fill("#id_old_password", PASSWORD)
     page.fill("#id_new_password1", "Brand-New-Pass-2026")
