@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.core.forms import BootstrapMixin
+from fengqiao.core.forms import BootstrapMixin, OrgChoiceField, OrgMultipleChoiceField
 from fengqiao.core.permissions import Action, Role, grantable_roles
 from fengqiao.core.validators import mask_id_number, validate_id_number, validate_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
@@ -54,15 +55,15 @@ class UserProfileForm(BootstrapMixin, forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False, validators=[validate_id_number])
     email = forms.EmailField(label=_("Email"), required=False)
-    unit = forms.ModelChoiceField(label=_("Bureau or judicial office"), queryset=OrgNode.objects.none())
-    village = forms.ModelChoiceField(
+    unit = OrgChoiceField(label=_("Bureau or judicial office"), queryset=OrgNode.objects.none())
+    village = OrgChoiceField(
         label=_("Village or community"),
         queryset=OrgNode.objects.none(),
         required=False,
         help_text=_("For village mediators and other village staff; leave empty for office staff."),
     )
     roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple, choices=[])
-    served_villages = forms.ModelMultipleChoiceField(
+    served_villages = OrgMultipleChoiceField(
         label=_("Villages served (legal advisors)"),
         queryset=OrgNode.objects.none(),
         required=False,
@@ -144,7 +145,12 @@ class UserProfileForm(BootstrapMixin, forms.Form):
 
 
 class UserCreateForm(UserProfileForm):
-    username = forms.CharField(label=_("User name"), max_length=150, help_text=_("Letters, digits and @/./+/-/_ only."))
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_("Letters, digits and @/./+/-/_ only."),
+        validators=[ASCIIUsernameValidator(message=_("Use only letters, digits and @ . + - _ (e.g. zhang.san)."))],
+    )
     password = forms.CharField(
         label=_("Initial password"),
         strip=False,

@@ -40,6 +40,18 @@ class BootstrapMixin:
                 w.attrs["class"] = (w.attrs.get("class", "") + " is-invalid").strip()
 
 
+class OrgChoiceField(forms.ModelChoiceField):
+    """Units as staff name them: the office (澄江司法所) rather than the town (澄江街道)."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 def grant_label(grant: str) -> str:
     module, action = grant.split(".", 1)
     return f"{Module(module).label} · {Action(action).label}"
@@ -49,7 +61,7 @@ class ApiTokenForm(BootstrapMixin, forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("The partner system or gateway that will use it.")
     )
-    org = forms.ModelChoiceField(
+    org = OrgChoiceField(
         label=_("Organisation scope"),
         queryset=OrgNode.objects.none(),
         help_text=_("The token sees this unit and everything under it."),

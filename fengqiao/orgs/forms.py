@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.core.forms import BootstrapMixin
+from fengqiao.core.forms import BootstrapMixin, OrgChoiceField
 
 from .models import ALLOWED_CHILDREN, OrgKind, OrgNode
 from .services import EDITABLE_FIELDS
@@ -33,7 +33,7 @@ class OrgCreateForm(OrgForm):
 
 
 class OrgMoveForm(BootstrapMixin, forms.Form):
-    new_parent = forms.ModelChoiceField(label=_("New parent unit"), queryset=OrgNode.objects.none())
+    new_parent = OrgChoiceField(label=_("New parent unit"), queryset=OrgNode.objects.none())
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -27,6 +29,8 @@ def _require(actor, node, action):
 
 
 def _validate_fields(node):
+    # Chinese input methods type full-width digits (３２０２…); the code itself is ASCII digits.
+    node.division_code = unicodedata.normalize("NFKC", node.division_code or "").strip()
     try:
         # Uniqueness is checked below with messages staff can act on, not Django's constraint names.
         node.full_clean(

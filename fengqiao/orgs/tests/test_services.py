@@ -117,12 +117,18 @@ def test_duplicate_sibling_name_is_refused_in_chinese(world):
     assert tree() == before
 
 
+def test_blank_division_code_means_none(world):
+    node = services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="无码村", parent=world.office_a,
+                               division_code="  ")
+    assert node.division_code == ""
+
+
 def test_same_name_under_another_parent_is_allowed(world):
     services.org_create(actor=world.city_admin, kind=OrgKind.VILLAGE, name="甲一村", parent=world.office_b)
     assert OrgNode.objects.filter(name="甲一村").count() == 2
 
 
-@pytest.mark.parametrize("code", ["12345", "1234567890123", "32028110020a", "3202811002 1", " "])
+@pytest.mark.parametrize("code", ["12345", "1234567890123", "32028110020a", "3202811002 1", "３２０２"])
 def test_division_code_must_have_12_digits(world, code):
     before = tree()
     with pytest.raises(DomainError) as exc:
@@ -132,12 +138,15 @@ def test_division_code_must_have_12_digits(world, code):
     assert tree() == before
 
 
-def test_division_code_with_full_width_digits_is_refused(world):
-    """Chinese input methods type full-width digits; the statistical code is ASCII digits only."""
+def test_division_code_with_full_width_digits_is_stored_as_ascii(world):
+    """Chinese input methods type full-width digits; they are folded to the ASCII code."""
+    node = services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="全角村", parent=world.office_a,
+                               division_code="３２０２８１１００２０１")
+    assert node.division_code == "320281100201"
     before = tree()
-    with pytest.raises(DomainError) as exc:
-        services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="全角村", parent=world.office_a,
-                            division_code="３２０２８１１００２０１")
+    with pytest.raises(DomainError) as exc:  # other non-ASCII digits are still not a code
+        services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="阿拉伯村", parent=world.office_a,
+                            division_code="٣٢٠٢٨١١٠٠٢٠١")
     assert exc.value.field == "division_code"
     assert tree() == before
 
