@@ -45,7 +45,7 @@ def test_browse_org_tree(page, w):
     shot(page, "org-village")
 
 
-def test_add_a_village_and_refused_cycle(page, w):
+def test_add_a_village_after_a_bad_division_code(page, w):
     login(page, "cityadmin", PASSWORD)
     page.goto(f"/orgs/{w.office_a.pk}/add/")
     page.select_option("#id_kind", "village")
