@@ -107,6 +107,8 @@ def main(argv=None):
         return 0
     cmd = args.command
     if cmd == "serve":
+        # Idempotent and quick: the manifest WhiteNoise serves from always matches the code.
+        _manage("collectstatic", "--noinput", "-v", "0")
         return _serve(args.host, args.port, args.workers, not args.no_worker)
     if cmd == "demo":
         _manage("migrate", "--noinput", "-v", "0")
