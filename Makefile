@@ -16,7 +16,7 @@ help:
 	@echo "make install  virtualenv, packages, front-end assets, message catalogues (idempotent)"
 	@echo "make lint     ruff and migration check"
 
-install: $(VENV)/.installed fengqiao/static/vendor/.built messages
+install: $(VENV)/.installed fengqiao/static/vendor/.built messages var/secret_key
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required" if sys.version_info < (3, 11) else 0)'
@@ -43,22 +43,21 @@ catalogues: $(VENV)/.installed
 	  --no-location --no-obsolete --no-wrap -v 0
 	$(BIN)/python scripts/check_catalogues.py
 
-var/secret_key:
+var/secret_key: | $(VENV)/.installed
 	@mkdir -p var
-	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
-	@chmod 600 $@
+	@umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 # Served on all interfaces (HOST=0.0.0.0), the demo answers to any host name, so that colleagues on
 # the office network can open it by the machine's address.
 DEMO_HOSTS = $(if $(filter 0.0.0.0 ::,$(HOST)),*,127.0.0.1,localhost,$(HOST))
 
-demo: install var/secret_key
-	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} \
+demo: install
+	DEBUG=$${DEBUG:-0} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} \
 	$(BIN)/fengqiao demo --host $(HOST) --port $(PORT)
 
-serve: install var/secret_key
-	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} \
+serve: install
+	DEBUG=$${DEBUG:-0} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(DEMO_HOSTS)} \
 	$(BIN)/fengqiao serve --host $(HOST) --port $(PORT)
 

@@ -32,12 +32,16 @@ TESTING = "pytest" in sys.modules or os.environ.get("FENGQIAO_TESTING") == "1"
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# Or from a file readable only by the service account (`make install` generates var/secret_key).
+SECRET_KEY_FILE = _path(env.str("SECRET_KEY_FILE", default=str(VAR_DIR / "secret_key")))
+if not SECRET_KEY and SECRET_KEY_FILE.is_file():
+    SECRET_KEY = SECRET_KEY_FILE.read_text().strip()
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-only-for-debug-and-tests-" + "x" * 20
     else:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (see .env.example). "
+            "SECRET_KEY (or a SECRET_KEY_FILE) must be set when DEBUG is off (see .env.example). "
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
 
