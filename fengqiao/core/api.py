@@ -74,6 +74,30 @@ def scoped_get(queryset_model, request, pk, action="view", select_related=()):
     return obj
 
 
+def _validation_message(error: dict) -> str:
+    """pydantic's English text for the common cases, said in the caller's language."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    messages = {
+        "missing": _("This field is required."),
+        "int_parsing": _("Enter a whole number."),
+        "int_type": _("Enter a whole number."),
+        "float_parsing": _("Enter a number."),
+        "bool_parsing": _("Enter true or false."),
+        "string_type": _("Enter text."),
+        "enum": _("Choose one of: %(expected)s.") % {"expected": ctx.get("expected", "")},
+        "literal_error": _("Choose one of: %(expected)s.") % {"expected": ctx.get("expected", "")},
+        "string_too_short": _("Too short: at least %(min)s characters.") % {"min": ctx.get("min_length", "")},
+        "string_too_long": _("Too long: at most %(max)s characters.") % {"max": ctx.get("max_length", "")},
+        "greater_than_equal": _("Must be at least %(limit)s.") % {"limit": ctx.get("ge", "")},
+        "less_than_equal": _("Must be at most %(limit)s.") % {"limit": ctx.get("le", "")},
+        "date_from_datetime_parsing": _("Enter a date as YYYY-MM-DD."),
+        "date_parsing": _("Enter a date as YYYY-MM-DD."),
+        "datetime_parsing": _("Enter a date and time in ISO 8601 form."),
+    }
+    return str(messages.get(kind, error.get("msg", "")))
+
+
 def _error(api, request, status, code, message, **extra):
     return api.create_response(request, {"code": code, "message": str(message), **extra}, status=status)
 
@@ -111,7 +135,14 @@ def install_error_handlers(api: NinjaAPI):
 
     @api.exception_handler(ValidationError)
     def invalid(request, exc: ValidationError):
-        details = [{"loc": [str(p) for p in e.get("loc", [])], "message": e.get("msg", "")} for e in exc.errors]
+        details = [
+            {
+                "loc": [str(p) for p in e.get("loc", [])],
+                "type": e.get("type", ""),
+                "message": _validation_message(e),
+            }
+            for e in exc.errors
+        ]
         return _error(api, request, 422, "invalid", _("The request data is not valid."), errors=details)
 
     @api.exception_handler(HttpError)

@@ -506,3 +506,13 @@ def test_nul_bytes_and_huge_ids_are_refused_cleanly(world, client_for):
     assert client.get(f"/api/v1/orgs?parent_id={'9' * 19}").status_code in (200, 422)
     assert client.get("/platform/audit/?date_to=9999-12-31&date_from=0001-01-01").status_code == 200
     assert client.get("/users/?cursor=W251bGxd").status_code == 200  # base64 of [null]
+
+
+def test_validation_errors_speak_chinese(world, client_for):
+    client = client_for(world.city_admin)
+    response = post_json(client, "/api/v1/orgs", {"kind": "planet", "parent_id": "abc"})
+    assert response.status_code == 422
+    errors = {e["loc"][-1]: e for e in response.json()["errors"]}
+    assert errors["name"]["message"] == "该字段为必填项。"
+    assert errors["parent_id"]["message"] == "请输入整数。"
+    assert errors["kind"]["type"] == "enum" and errors["kind"]["message"].startswith("请从以下选项中选择")
