@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "fengqiao.core",
     "fengqiao.orgs",
     "fengqiao.accounts",
+    "fengqiao.mediation",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("orgs/", include("fengqiao.orgs.urls")),
     path("users/", include("fengqiao.accounts.urls")),
     path("platform/", include("fengqiao.core.urls")),
+    path("mediation/", include("fengqiao.mediation.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -31,6 +31,13 @@ class NavEntry:
 
 ENTRIES = [
     NavEntry(
+        Module.MEDIATION,
+        _("People's mediation"),
+        "people-fill",
+        "mediation:list",
+        description=_("Disputes from intake to follow-up and archive"),
+    ),
+    NavEntry(
         Module.ORGS,
         _("Organisation tree"),
         "diagram-3",

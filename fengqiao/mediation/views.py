@@ -1,0 +1,180 @@
+"""Mediation pages: the case list, intake, the case page and one small form per step."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from fengqiao.core.errors import DomainError
+from fengqiao.core.permissions import Action, Module
+from fengqiao.core.views import ModuleMixin, ScopedObjectMixin, _parse_date, apply_domain_error
+
+from . import codes, codes_gbt, forms, selectors, services
+from .models import Dispute
+
+
+class DisputeListView(ModuleMixin, View):
+    module = Module.MEDIATION
+
+    def get(self, request):
+        g = request.GET
+        filters = {
+            "q": g.get("q", "").strip(),
+            "status": g.get("status", "") if g.get("status") in codes.Status.values else "",
+            "stat_category": g.get("stat_category", "") if g.get("stat_category") in codes_gbt.STAT_CATEGORIES else "",
+            "channel": g.get("channel", "") if g.get("channel") in codes.Channel.values else "",
+            "overdue": g.get("overdue") == "1",
+            "date_from": _parse_date(g.get("date_from")),
+            "date_to": _parse_date(g.get("date_to")),
+        }
+        page = selectors.dispute_search(request.user, cursor=g.get("cursor"), **filters)
+        zh = request.LANGUAGE_CODE.startswith("zh")
+        return render(
+            request,
+            "mediation/list.html",
+            {
+                "page": page,
+                "filters": filters,
+                "statuses": codes.Status.choices,
+                "channels": codes.Channel.choices,
+                "categories": [(k, v[0] if zh else v[1]) for k, v in codes_gbt.STAT_CATEGORIES.items()],
+                "deadlines": selectors.deadline_counts(request.user),
+                "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
+            },
+        )
+
+
+class DisputeCreateView(ModuleMixin, View):
+    module = Module.MEDIATION
+    action = Action.CREATE
+
+    def get(self, request):
+        form = forms.DisputeForm(actor=request.user, initial={"org": request.user.org_id})
+        return render(request, "mediation/intake.html", {"form": form, "parties": forms.party_formset()})
+
+    def post(self, request):
+        form = forms.DisputeForm(request.POST, actor=request.user)
+        parties = forms.party_formset(request.POST)
+        if form.is_valid() and parties.is_valid():
+            data = form.cleaned_data
+            try:
+                dispute = services.dispute_register(
+                    actor=request.user,
+                    org=data["org"],
+                    channel=data["channel"],
+                    referral_source=data["referral_source"],
+                    referral_body=data["referral_body"],
+                    event_type=data["event_type"],
+                    summary=data["summary"],
+                    description=data["description"],
+                    amount=data["amount"],
+                    people_count=data["people_count"],
+                    scale=data["scale"],
+                    committee=data["committee"],
+                    received_on=data["received_on"],
+                    parties=[p for p in parties.cleaned_data if p.get("name")],
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Case %(number)s registered.") % {"number": dispute.number})
+                return redirect("mediation:detail", pk=dispute.pk)
+        return render(request, "mediation/intake.html", {"form": form, "parties": parties}, status=400)
+
+
+STEP_FORMS = {
+    codes.Transition.ACCEPT: forms.AcceptForm,
+    codes.Transition.REJECT: forms.ReasonForm,
+    codes.Transition.SESSION: forms.SessionForm,
+    codes.Transition.SUCCEED: forms.SucceedForm,
+    codes.Transition.FAIL: forms.ReasonForm,
+    codes.Transition.TERMINATE: forms.ReasonForm,
+    codes.Transition.FOLLOW_UP: forms.FollowUpForm,
+    codes.Transition.ARCHIVE: forms.StepForm,
+    codes.Transition.REOPEN: forms.ReasonForm,
+    codes.Transition.ESCALATE: forms.EscalateForm,
+}
+STEP_SERVICES = {
+    codes.Transition.ACCEPT: services.dispute_accept,
+    codes.Transition.REJECT: services.dispute_reject,
+    codes.Transition.SESSION: services.session_add,
+    codes.Transition.SUCCEED: services.dispute_succeed,
+    codes.Transition.FAIL: services.dispute_fail,
+    codes.Transition.TERMINATE: services.dispute_terminate,
+    codes.Transition.FOLLOW_UP: services.dispute_follow_up,
+    codes.Transition.ARCHIVE: services.dispute_archive,
+    codes.Transition.REOPEN: services.dispute_reopen,
+    codes.Transition.ESCALATE: services.dispute_escalate,
+}
+
+
+def step_forms(dispute, actor, bound=None):
+    """The forms of the steps this case allows now, for the case page."""
+    result = []
+    for step in dispute.allowed_transitions():
+        if step not in STEP_FORMS:
+            continue
+        if bound is not None and bound[0] == step:
+            result.append((step, bound[1]))
+        else:
+            result.append((step, STEP_FORMS[step](dispute=dispute, actor=actor, prefix=step)))
+    return result
+
+
+class DisputeDetailView(ScopedObjectMixin, View):
+    module = Module.MEDIATION
+    scoped_model = Dispute
+    select_related = ("org", "office", "committee", "registered_by")
+
+    def get(self, request, pk, bound=None, status=200):
+        dispute = self.object
+        can_change = Dispute.objects.visible_to(request.user, Action.CHANGE).filter(pk=dispute.pk).exists()
+        return render(
+            request,
+            "mediation/detail.html",
+            {
+                "dispute": dispute,
+                **selectors.dispute_detail(dispute),
+                "event_type_label": codes_gbt.event_type_label(dispute.event_type, request.LANGUAGE_CODE)
+                if codes_gbt.is_valid_event_type(dispute.event_type)
+                else dispute.event_type,
+                "steps": step_forms(dispute, request.user, bound) if can_change else [],
+                "can_view_sensitive": request.user.has_action(Module.MEDIATION, Action.VIEW_SENSITIVE),
+            },
+            status=status,
+        )
+
+
+class DisputeStepView(ScopedObjectMixin, View):
+    """POST one step of the case (accept, session, succeed, …); GET goes back to the case."""
+
+    module = Module.MEDIATION
+    action = Action.CHANGE
+    scoped_model = Dispute
+    step = ""
+
+    def get(self, request, pk):
+        return redirect("mediation:detail", pk=pk)
+
+    def post(self, request, pk):
+        step = self.step
+        if step not in STEP_FORMS:
+            raise PermissionDenied
+        form = STEP_FORMS[step](request.POST, dispute=self.object, actor=request.user, prefix=step)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            if "performed" in data and data["performed"] == "unknown":
+                data["performed"] = None
+            try:
+                STEP_SERVICES[step](actor=request.user, dispute=self.object, expected_version=version, **data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Done: %(step)s.") % {"step": codes.Transition(step).label})
+                return redirect("mediation:detail", pk=pk)
+        detail = DisputeDetailView()
+        detail.object = self.object
+        detail.request = request
+        return detail.get(request, pk, bound=(step, form), status=400)
