@@ -30,7 +30,7 @@ class Committee(TenantModel):
         _("field"),
         max_length=50,
         blank=True,
-        help_text=_("For industry committees: 物业, 交通, 消费, 劳动争议, 医患 …"),
+        help_text=_("For industry committees: property, traffic, consumer, labour, medical …"),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

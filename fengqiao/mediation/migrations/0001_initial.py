@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('committee_type', models.CharField(choices=[('industry', 'Industry or professional'), ('town', 'Town or street'), ('village', 'Village or community'), ('enterprise', 'Enterprise or institution'), ('regional', 'Regional')], max_length=16, verbose_name='committee type')),
-                ('field', models.CharField(blank=True, help_text='For industry committees: 物业, 交通, 消费, 劳动争议, 医患 …', max_length=50, verbose_name='field')),
+                ('field', models.CharField(blank=True, help_text='For industry committees: property, traffic, consumer, labour, medical …', max_length=50, verbose_name='field')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('office', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.orgnode', verbose_name='owning office or bureau')),
                 ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.orgnode', verbose_name='organisation')),
