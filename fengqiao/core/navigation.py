@@ -21,6 +21,8 @@ class NavEntry:
     url_name: str
     action: str = Action.VIEW
     description: str = ""
+    # Dotted path of a function(user) → [(label, value, url, tone)] shown on the home page card.
+    summary: str = ""
 
     def url(self):
         try:
@@ -36,6 +38,7 @@ ENTRIES = [
         "people-fill",
         "mediation:list",
         description=_("Disputes from intake to follow-up and archive"),
+        summary="fengqiao.mediation.selectors.home_summary",
     ),
     NavEntry(
         Module.ORGS,
@@ -60,6 +63,16 @@ ENTRIES = [
         description=_("Credentials for courts, police and other partner systems"),
     ),
 ]
+
+
+def summaries_for(user, items):
+    """Each module's figures for the home page (only for the modules the user can open)."""
+    from django.utils.module_loading import import_string
+
+    for item in items:
+        path = item["entry"].summary
+        item["figures"] = import_string(path)(user) if path else []
+    return items
 
 
 def modules_for(user):

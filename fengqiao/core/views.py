@@ -65,8 +65,10 @@ class HomeView(LoginRequiredMixin, View):
         from fengqiao.orgs.selectors import org_subtree_counts
 
         user = request.user
+        from .navigation import modules_for, summaries_for
+
         scope = [{"node": n, "counts": org_subtree_counts(n)} for n in user.scope_nodes()]
-        return render(request, "core/home.html", {"scope": scope})
+        return render(request, "core/home.html", {"scope": scope, "modules": summaries_for(user, modules_for(user))})
 
 
 def _parse_date(value):

@@ -145,7 +145,7 @@ class SessionForm(StepForm):
 
 class SucceedForm(StepForm):
     form = forms.ChoiceField(label=_("Form"), choices=codes.AgreementForm.choices)
-    terms = forms.CharField(label=_("Terms"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    terms = forms.CharField(label=_("Terms"), widget=forms.Textarea(attrs={"rows": 4}))
     amount = forms.DecimalField(
         label=_("Agreed amount (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )

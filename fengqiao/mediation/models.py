@@ -8,6 +8,7 @@ per city, millions per province): every list filters by office first and pages b
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.models import TenantModel
@@ -234,7 +235,7 @@ class CaseEvent(DisputeChild):
     """One step on a case's timeline: a transition, a session, an escalation, an edit."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events", verbose_name=_("dispute"))
-    at = models.DateTimeField(_("time"), auto_now_add=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=False)
     transition = models.CharField(_("step"), max_length=16, choices=codes.Transition.choices)
     from_status = models.CharField(_("from"), max_length=16, choices=codes.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=codes.Status.choices, blank=True)

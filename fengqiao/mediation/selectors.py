@@ -51,6 +51,8 @@ def dispute_search(
     channel="",
     level=None,
     overdue=False,
+    at_risk=False,
+    open_only=False,
     date_from=None,
     date_to=None,
     village=None,
@@ -59,6 +61,12 @@ def dispute_search(
     size=None,
 ):
     qs = dispute_visible(principal)
+    today = timezone.localdate()
+    if open_only:
+        qs = qs.filter(status__in=codes.OPEN_STATUSES)
+    if at_risk:
+        soon = today + datetime.timedelta(days=codes.AT_RISK_DAYS)
+        qs = qs.filter(status__in=codes.OPEN_STATUSES, deadline__gte=today, deadline__lte=soon)
     if status:
         qs = qs.filter(status=status)
     if stat_category:
@@ -68,7 +76,7 @@ def dispute_search(
     if level:
         qs = qs.filter(level=level)
     if overdue:
-        qs = qs.filter(status__in=codes.OPEN_STATUSES, deadline__lt=timezone.localdate())
+        qs = qs.filter(status__in=codes.OPEN_STATUSES, deadline__lt=today)
     if date_from:
         qs = qs.filter(received_on__gte=date_from)
     if date_to:
@@ -96,6 +104,20 @@ def deadline_counts(principal) -> dict:
         at_risk=Count("id", filter=Q(deadline__gte=today, deadline__lte=soon)),
         open=Count("id"),
     )
+
+
+def home_summary(principal):
+    """Open, at-risk and overdue cases for the home page card."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    counts = deadline_counts(principal)
+    url = reverse("mediation:list")
+    return [
+        (_("open"), counts["open"], f"{url}?open=1", "body"),
+        (_("due soon"), counts["at_risk"], f"{url}?at_risk=1", "warning"),
+        (_("overdue"), counts["overdue"], f"{url}?overdue=1", "danger"),
+    ]
 
 
 def committees_for(principal, action=Action.VIEW):

@@ -25,6 +25,8 @@ class DisputeListView(ModuleMixin, View):
             "stat_category": g.get("stat_category", "") if g.get("stat_category") in codes_gbt.STAT_CATEGORIES else "",
             "channel": g.get("channel", "") if g.get("channel") in codes.Channel.values else "",
             "overdue": g.get("overdue") == "1",
+            "at_risk": g.get("at_risk") == "1",
+            "open_only": g.get("open") == "1",
             "date_from": _parse_date(g.get("date_from")),
             "date_to": _parse_date(g.get("date_to")),
         }

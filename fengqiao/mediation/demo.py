@@ -1,0 +1,333 @@
+"""Demo mediation data: committees and mediators for every office and village of the demo city,
+and a year of disputes (about 40,000 at city scale) in realistic mixes of type, channel and level,
+most concluded successfully, the recent ones still open.
+
+Rows are bulk-inserted (a service call per case would take minutes); they are built exactly as
+the services would build them: numbers from the office counters, the tenant key from the org,
+a timeline consistent with each status.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from fengqiao.accounts.models import User, UserRole
+from fengqiao.core.permissions import Role
+from fengqiao.orgs.models import OrgKind
+
+from . import codes, codes_gbt
+from .models import Agreement, CaseCounter, CaseEvent, Committee, Dispute, FollowUp, MediationSession, Mediator, Party
+from .services import format_number
+
+S, T = codes.Status, codes.Transition
+INDUSTRY = [
+    ("物业纠纷人民调解委员会", "物业"),
+    ("道路交通事故人民调解委员会", "交通"),
+    ("劳动争议人民调解委员会", "劳动争议"),
+    ("医患纠纷人民调解委员会", "医患"),
+    ("消费纠纷人民调解委员会", "消费"),
+]
+# (event type, weight, summary templates)
+TYPES = [
+    ("0201", 14, ["排水沟堵塞引发邻里纠纷", "采光通风受阻纠纷", "通行道路被占纠纷"]),
+    ("0202", 7, ["院墙越界纠纷", "相邻建房纠纷"]),
+    ("0902", 5, ["宅基地边界纠纷"]),
+    ("0101", 9, ["婚姻家庭矛盾", "离婚财产分割纠纷"]),
+    ("0102", 6, ["赡养老人费用纠纷", "子女抚养费纠纷"]),
+    ("0103", 4, ["遗产继承纠纷", "分家析产纠纷"]),
+    ("0603", 7, ["买卖合同货款纠纷", "装修合同纠纷"]),
+    ("0602", 5, ["房屋租赁押金纠纷"]),
+    ("0601", 4, ["消费服务纠纷", "预付卡退费纠纷"]),
+    ("0701", 6, ["劳动合同解除纠纷"]),
+    ("0703", 5, ["拖欠工资纠纷"]),
+    ("0804", 5, ["民间借贷纠纷"]),
+    ("0503", 8, ["道路交通事故赔偿纠纷"]),
+    ("0502", 2, ["医疗损害赔偿纠纷"]),
+    ("0507", 3, ["务工受伤赔偿纠纷"]),
+    ("0901", 4, ["土地承包经营权纠纷"]),
+    ("1102", 2, ["征地补偿纠纷"]),
+    ("0402", 4, ["物业服务费纠纷", "小区停车纠纷"]),
+    ("0504", 2, ["环境污染损害纠纷"]),
+]
+CHANNELS = [
+    (codes.Channel.VISIT, 40),
+    (codes.Channel.PHONE, 15),
+    (codes.Channel.ONLINE, 10),
+    (codes.Channel.SCREENING, 20),
+    (codes.Channel.REFERRAL, 15),
+]
+REFERRALS = [
+    codes.ReferralSource.POLICE,
+    codes.ReferralSource.COURT,
+    codes.ReferralSource.PETITION,
+    codes.ReferralSource.TRAFFIC,
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红玉兰春梅海燕志文斌"
+
+
+def _pick(rng, weighted):
+    total = sum(w for _, w, *rest in weighted)
+    r = rng.uniform(0, total)
+    for item in weighted:
+        r -= item[1]
+        if r <= 0:
+            return item
+    return weighted[-1]
+
+
+def _valid_types(types):
+    return [t for t in types if codes_gbt.is_valid_event_type(t[0])]
+
+
+@transaction.atomic
+def seed(ctx):
+    if ctx.scale != "city":
+        return  # the province data set is for benchmarks of the org tree; mediation has its own bench
+    rng = ctx.rng
+    city = ctx.city
+    committees = [
+        Committee(org=city, name=n, committee_type=codes.CommitteeType.INDUSTRY, field=f) for n, f in INDUSTRY
+    ]
+    for office in ctx.offices:
+        committees.append(
+            Committee(org=office, name=f"{office.short_name}人民调解委员会", committee_type=codes.CommitteeType.TOWN)
+        )
+        for v in ctx.villages_by_office.get(office.pk, []):
+            committees.append(
+                Committee(org=v, name=f"{v.name}人民调解委员会", committee_type=codes.CommitteeType.VILLAGE)
+            )
+    for c in committees:
+        c.office_id = c.org.office_id
+    committees = Committee.objects.bulk_create(committees)
+    by_org = {c.org_id: c for c in committees if c.committee_type != codes.CommitteeType.INDUSTRY}
+    industry = [c for c in committees if c.committee_type == codes.CommitteeType.INDUSTRY]
+
+    # Mediator profiles for the mediators among the demo users, on their unit's committee.
+    mediator_users = User.objects.filter(roles__role=Role.MEDIATOR).select_related("org")
+    mediators = [
+        Mediator(
+            org=u.org, office_id=u.office_id, full_name=u.full_name, user=u, phone=u.phone, full_time=True, specialty=""
+        )
+        for u in mediator_users
+    ]
+    # Part-time mediators: a couple per office committee; industry committees get three full-timers
+    # except one, so the staffing check finds a gap.
+    for office in ctx.offices:
+        for _i in range(2):
+            mediators.append(Mediator(org=office, office_id=office.pk, full_name=_name(rng), full_time=False))
+    for n, c in enumerate(industry):
+        for _i in range(2 if n == 3 else 3):
+            mediators.append(
+                Mediator(org=city, office_id=city.pk, full_name=_name(rng), full_time=True, specialty=c.field)
+            )
+    mediators = Mediator.objects.bulk_create(mediators)
+    through = Mediator.committees.through
+    links = []
+    industry_slots = [c for n, c in enumerate(industry) for _i in range(2 if n == 3 else 3)]
+    for m in mediators:
+        committee = by_org.get(m.org_id)
+        if m.org_id == city.pk:
+            committee = industry_slots.pop(0)
+        if committee is not None:
+            links.append(through(mediator_id=m.pk, committee_id=committee.pk))
+    through.objects.bulk_create(links)
+    mediators_by_office = {}
+    for m in mediators:
+        mediators_by_office.setdefault(m.office_id, []).append(m)
+
+    staff_by_office = dict(
+        UserRole.objects.filter(role__in=[Role.MEDIATOR, Role.DIRECTOR], user__org__kind=OrgKind.TOWN).values_list(
+            "user__office_id", "user_id"
+        )
+    )
+    _seed_disputes(ctx, by_org, industry, mediators_by_office, staff_by_office)
+
+
+def _name(rng):
+    return rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+
+
+def _seed_disputes(ctx, committee_by_org, industry, mediators_by_office, staff_by_office, per_year=40_000):
+    rng = ctx.rng
+    today = ctx.now.date()
+    types = _valid_types(TYPES)
+    counters: dict[tuple[int, int], int] = {}
+    disputes, meta = [], []
+    offices = {o.pk: o for o in ctx.offices}
+    weights = {o.pk: rng.uniform(0.6, 1.4) for o in ctx.offices}
+    total_weight = sum(weights.values())
+    for office in ctx.offices:
+        villages = ctx.villages_by_office.get(office.pk, [])
+        count = int(per_year * weights[office.pk] / total_weight)
+        for _i in range(count):
+            age = int(rng.triangular(0, 365, 120))
+            received = today - datetime.timedelta(days=age)
+            etype, _w, summaries = _pick(rng, types)
+            channel = _pick(rng, CHANNELS)[0]
+            roll = rng.random()
+            level = codes.Level.VILLAGE if roll < 0.75 else codes.Level.TOWN if roll < 0.97 else codes.Level.CITY
+            village = rng.choice(villages) if villages and level == codes.Level.VILLAGE else None
+            org = village or (rng.choice(villages) if villages and rng.random() < 0.5 else office)
+            if level == codes.Level.VILLAGE:
+                committee = committee_by_org.get(org.pk) or committee_by_org.get(office.pk)
+            elif level == codes.Level.TOWN:
+                committee = committee_by_org.get(office.pk)
+            else:
+                committee = rng.choice(industry)
+            key = (office.pk, received.year)
+            counters[key] = counters.get(key, 0) + 1
+            seq = counters[key]
+            status = _status_for(rng, age)
+            d = Dispute(
+                org=org,
+                office_id=office.pk,
+                number=format_number(office, received.year, seq),
+                year=received.year,
+                seq=seq,
+                status=status,
+                channel=channel,
+                referral_source=rng.choice(REFERRALS) if channel == codes.Channel.REFERRAL else "",
+                event_type=etype,
+                stat_category=codes_gbt.stat_category_for(etype),
+                summary=rng.choice(summaries),
+                description=f"{org.name}{rng.choice(summaries)}，当事人申请调解。",
+                people_count=rng.choice([2, 2, 2, 3, 4, 6]),
+                amount=rng.choice([None, 2000, 5000, 12000, 30000, 80000]),
+                scale="01",
+                committee=committee,
+                level=committee.level if committee else level,
+                received_on=received,
+                registered_by_id=staff_by_office.get(office.pk),
+            )
+            if status != S.REGISTERED:
+                d.accepted_on = received + datetime.timedelta(days=rng.randint(0, 2))
+                d.deadline = d.accepted_on + datetime.timedelta(days=codes.DEFAULT_PERIOD_DAYS)
+            if status in (S.SUCCEEDED, S.FAILED, S.TERMINATED, S.FOLLOWED_UP, S.ARCHIVED, S.REJECTED):
+                d.concluded_on = min(today, received + datetime.timedelta(days=rng.randint(1, 25)))
+            if status == S.ARCHIVED:
+                d.archived_on = min(today, d.concluded_on + datetime.timedelta(days=rng.randint(7, 30)))
+            outcome = S.SUCCEEDED if rng.random() < 0.982 else S.FAILED
+            if status in (S.FAILED, S.TERMINATED, S.REJECTED):
+                outcome = status
+                d.outcome_reason = {
+                    S.FAILED: "双方分歧较大，调解未达成一致。",
+                    S.TERMINATED: "申请人撤回调解申请。",
+                    S.REJECTED: "已进入诉讼程序，不予受理。",
+                }[status]
+            elif outcome == S.FAILED and status in (S.FOLLOWED_UP, S.ARCHIVED):
+                d.outcome_reason = "双方分歧较大，调解未达成一致。"
+            if outcome == S.SUCCEEDED and rng.random() < 0.03:
+                d.prevented_criminal, d.prevented_criminal_persons = True, rng.randint(1, 3)
+            disputes.append(d)
+            meta.append(outcome)
+    for (office_id, year), last in counters.items():
+        CaseCounter.objects.update_or_create(office_id=office_id, year=year, defaults={"last": last})
+    disputes = Dispute.objects.bulk_create(disputes, batch_size=2000)
+    _seed_children(rng, disputes, meta, mediators_by_office)
+    ctx.log(f"  disputes: {len(disputes)} in {len(offices)} offices")
+
+
+def _status_for(rng, age: int) -> str:
+    if age < 10:
+        return rng.choice([S.REGISTERED, S.ACCEPTED, S.MEDIATING, S.MEDIATING, S.SUCCEEDED])
+    if age < 40:
+        return rng.choice([S.MEDIATING, S.SUCCEEDED, S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED])
+    r = rng.random()
+    return S.ARCHIVED if r < 0.93 else S.FOLLOWED_UP if r < 0.97 else S.REJECTED if r < 0.985 else S.TERMINATED
+
+
+PATH = {
+    S.REGISTERED: [T.REGISTER],
+    S.ACCEPTED: [T.REGISTER, T.ACCEPT],
+    S.MEDIATING: [T.REGISTER, T.ACCEPT, T.SESSION],
+    S.REJECTED: [T.REGISTER, T.REJECT],
+    S.TERMINATED: [T.REGISTER, T.ACCEPT, T.TERMINATE],
+}
+
+
+def _when(d, step, rng):
+    """A plausible time of day for a step, on the date the case record implies."""
+    day = (
+        {
+            T.REGISTER: d.received_on,
+            T.ACCEPT: d.accepted_on,
+            T.SESSION: d.accepted_on,
+            T.ARCHIVE: d.archived_on,
+            T.FOLLOW_UP: d.archived_on or d.concluded_on,
+        }.get(step)
+        or d.concluded_on
+        or d.received_on
+    )
+    moment = datetime.datetime.combine(day, datetime.time(rng.randint(8, 17), rng.randint(0, 59)))
+    return timezone.make_aware(moment)
+
+
+def _seed_children(rng, disputes, outcomes, mediators_by_office):
+    parties, events, sessions, agreements, follow_ups, assigned = [], [], [], [], [], []
+    through = Dispute.mediators.through
+    for d, outcome in zip(disputes, outcomes, strict=True):
+        common = {"dispute_id": d.pk, "org_id": d.org_id, "office_id": d.office_id}
+        parties.append(Party(side="applicant", name=_name(rng), phone=f"139{rng.randint(0, 99999999):08d}", **common))
+        parties.append(Party(side="respondent", name=_name(rng), **common))
+        mediators = mediators_by_office.get(d.office_id) or []
+        if mediators and d.status != S.REGISTERED:
+            assigned.append(through(dispute_id=d.pk, mediator_id=rng.choice(mediators).pk))
+        steps = PATH.get(d.status)
+        if steps is None:  # concluded by mediation
+            steps = [T.REGISTER, T.ACCEPT, T.SESSION, T.SUCCEED if outcome == S.SUCCEEDED else T.FAIL]
+            if d.status in (S.FOLLOWED_UP, S.ARCHIVED):
+                steps.append(T.FOLLOW_UP)
+            if d.status == S.ARCHIVED:
+                steps.append(T.ARCHIVE)
+        status = ""
+        for step in steps:
+            target = codes.TRANSITIONS[step][1] if step != T.REGISTER else S.REGISTERED
+            events.append(
+                CaseEvent(
+                    transition=step,
+                    from_status=status,
+                    to_status=target,
+                    actor_repr="演示数据",
+                    at=_when(d, step, rng),
+                    **common,
+                )
+            )
+            status = target
+        if T.SESSION in steps:
+            sessions.append(
+                MediationSession(
+                    held_on=d.accepted_on or d.received_on,
+                    place="调解室",
+                    record="听取双方陈述，释法明理，引导协商。",
+                    **common,
+                )
+            )
+        if T.SUCCEED in steps:
+            agreements.append(
+                Agreement(
+                    form=rng.choice(["written", "written", "oral"]),
+                    terms="双方自愿达成协议，按约履行。",
+                    signed_on=d.concluded_on or d.received_on,
+                    amount=d.amount,
+                    **common,
+                )
+            )
+        if T.FOLLOW_UP in steps:
+            follow_ups.append(
+                FollowUp(
+                    visited_on=d.archived_on or d.concluded_on or d.received_on,
+                    performed=True if T.SUCCEED in steps else None,
+                    satisfaction=rng.choice(["satisfied"] * 8 + ["fairly"]),
+                    **common,
+                )
+            )
+    Party.objects.bulk_create(parties, batch_size=5000)
+    CaseEvent.objects.bulk_create(events, batch_size=5000)
+    MediationSession.objects.bulk_create(sessions, batch_size=5000)
+    Agreement.objects.bulk_create(agreements, batch_size=5000)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
+    through.objects.bulk_create(assigned, batch_size=5000)

@@ -1,0 +1,118 @@
+"""A mediator takes a dispute from intake to archive in the browser (screenshots in var/screenshots/)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from fengqiao.core.permissions import Role
+from fengqiao.mediation import codes
+from fengqiao.mediation.models import Committee, Dispute, Mediator
+from fengqiao.testing.browser import login, shot
+from fengqiao.testing.factories import PASSWORD, World, make_user, valid_id_number
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def w(transactional_db):
+    world = World.build()
+    committee = Committee.objects.create(org=world.office_a, name="甲镇人民调解委员会",
+                                         committee_type=codes.CommitteeType.TOWN)
+    user = make_user(world.office_a, Role.MEDIATOR, username="tiaojie", full_name="王调解")
+    m = Mediator.objects.create(org=world.office_a, full_name="王调解", full_time=True, user=user)
+    m.committees.add(committee)
+    world.committee, world.mediator = committee, m
+    return world
+
+
+def step(page, name):
+    page.click(f"#open-{name}")
+    expect(page.locator(f"#form-{name}")).to_be_visible()
+
+
+def test_intake_to_archive(page, w):
+    login(page, "tiaojie", PASSWORD)
+    page.click("text=人民调解")
+    page.click("#new-dispute")
+    page.select_option("#id_org", str(w.village_a1.pk))
+    page.select_option("#id_channel", codes.Channel.VISIT)
+    page.select_option("#id_event_type", "0201")
+    page.fill("#id_summary", "排水沟堵塞纠纷")
+    page.fill("#id_description", "东邻排水沟堵塞，雨水倒灌西邻院落，双方多次争吵。")
+    page.fill("#id_amount", "-100")
+    page.fill("#id_parties-0-name", "张三")
+    page.fill("#id_parties-0-id_number", "320281199002301234")  # 2月30日: not a real birth date
+    page.fill("#id_parties-2-name", "李四")
+    page.click("#intake-form button[type=submit]")
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    shot(page, "mediation-intake-errors")
+    page.fill("#id_amount", "3000")
+    page.fill("#id_parties-0-id_number", valid_id_number())
+    page.fill("#id_parties-0-phone", "13812345678")
+    page.click("#intake-form button[type=submit]")
+    expect(page.locator(".alert-success")).to_contain_text("甲镇人调字第00001号")
+    expect(page.locator("#case-status")).to_have_text("已登记")
+    expect(page.locator("#party-table")).to_contain_text("3202**********")
+
+    step(page, "accept")
+    page.select_option("#id_accept-committee", str(w.committee.pk))
+    page.select_option("#id_accept-mediators", str(w.mediator.pk))
+    page.click("#form-accept button[type=submit]")
+    expect(page.locator("#case-status")).to_have_text("已受理")
+
+    step(page, "session")
+    page.fill("#id_session-place", "甲镇调解室")
+    page.fill("#id_session-record", "双方陈述意见，调解员释法明理。")
+    page.click("#form-session button[type=submit]")
+    expect(page.locator("#case-status")).to_have_text("调解中")
+
+    step(page, "succeed")
+    page.fill("#id_succeed-terms", "")
+    page.click("#form-succeed button[type=submit]")
+    expect(page.locator("#form-succeed .invalid-feedback")).to_be_visible()  # no agreement without terms
+    page.fill("#id_succeed-terms", "李四于三日内疏通排水沟，并赔偿张三损失三千元。")
+    page.fill("#id_succeed-amount", "3000")
+    page.click("#form-succeed button[type=submit]")
+    expect(page.locator("#case-status")).to_have_text("调解成功")
+    expect(page.locator("#agreement")).to_contain_text("疏通排水沟")
+
+    step(page, "follow_up")
+    page.select_option("#id_follow_up-performed", "true")
+    page.select_option("#id_follow_up-satisfaction", "satisfied")
+    page.click("#form-follow_up button[type=submit]")
+    expect(page.locator("#case-status")).to_have_text("已回访")
+
+    step(page, "archive")
+    page.click("#form-archive button[type=submit]")
+    expect(page.locator("#case-status")).to_have_text("已结案归档")
+    expect(page.locator("#timeline li")).to_have_count(6)
+    shot(page, "mediation-archived")
+    d = Dispute.objects.get()
+    assert d.status == codes.Status.ARCHIVED and d.office_id == w.office_a.pk
+
+
+def test_second_user_is_told_the_case_changed(browser, live_server, w):
+    from fengqiao.mediation import services
+
+    d = services.dispute_register(
+        actor=w.director_a, org=w.village_a1, channel="visit", event_type="0201", summary="并发纠纷",
+        description="测试并发", received_on=__import__("datetime").date(2026, 1, 5),
+        parties=[{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}],
+    )
+    pages = []
+    for username in ("director_a", "tiaojie"):
+        context = browser.new_context(locale="zh-CN", base_url=live_server.url)
+        pg = context.new_page()
+        login(pg, username, PASSWORD)
+        pg.goto(f"/mediation/{d.pk}/")
+        pages.append(pg)
+    first, second = pages
+    step(first, "accept")
+    first.click("#form-accept button[type=submit]")
+    expect(first.locator("#case-status")).to_have_text("已受理")
+    step(second, "reject")
+    second.fill("#id_reject-reason", "不属于调解范围")
+    second.click("#form-reject button[type=submit]")
+    expect(second.locator("#form-reject")).to_contain_text("刷新")
+    shot(second, "mediation-stale")
+    d.refresh_from_db()
+    assert d.status == codes.Status.ACCEPTED
