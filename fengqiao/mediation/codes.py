@@ -21,6 +21,15 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", _("Closed and archived")
 
 
+class Outcome(models.TextChoices):
+    """How a case ended; kept when it moves on to follow-up and archive (cleared on reopening)."""
+
+    SUCCEEDED = "succeeded", _("Mediation succeeded")
+    FAILED = "failed", _("Mediation failed")
+    TERMINATED = "terminated", _("Terminated")
+    REJECTED = "rejected", _("Not accepted")
+
+
 S = Status
 OPEN_STATUSES = frozenset({S.REGISTERED, S.ACCEPTED, S.MEDIATING})
 CONCLUDED_STATUSES = frozenset({S.SUCCEEDED, S.FAILED, S.TERMINATED})

@@ -211,6 +211,8 @@ def _seed_disputes(ctx, committee_by_org, industry, mediators_by_office, staff_b
             if status == S.ARCHIVED:
                 d.archived_on = min(today, d.concluded_on + datetime.timedelta(days=rng.randint(7, 30)))
             outcome = S.SUCCEEDED if rng.random() < 0.982 else S.FAILED
+            if status == S.SUCCEEDED and outcome == S.FAILED:
+                status = d.status = S.FAILED
             if status in (S.FAILED, S.TERMINATED, S.REJECTED):
                 outcome = status
                 d.outcome_reason = {
@@ -220,6 +222,10 @@ def _seed_disputes(ctx, committee_by_org, industry, mediators_by_office, staff_b
                 }[status]
             elif outcome == S.FAILED and status in (S.FOLLOWED_UP, S.ARCHIVED):
                 d.outcome_reason = "双方分歧较大，调解未达成一致。"
+            if d.concluded_on is not None:
+                d.outcome = {S.REJECTED: codes.Outcome.REJECTED, S.TERMINATED: codes.Outcome.TERMINATED}.get(
+                    status, codes.Outcome.SUCCEEDED if outcome == S.SUCCEEDED else codes.Outcome.FAILED
+                )
             if outcome == S.SUCCEEDED and rng.random() < 0.03:
                 d.prevented_criminal, d.prevented_criminal_persons = True, rng.randint(1, 3)
             disputes.append(d)

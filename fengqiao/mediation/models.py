@@ -152,6 +152,7 @@ class Dispute(TenantModel):
     deadline = models.DateField(_("mediation deadline"), null=True, blank=True, editable=False)
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True, editable=False)
     archived_on = models.DateField(_("archived on"), null=True, blank=True, editable=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=codes.Outcome.choices, blank=True, editable=False)
     outcome_reason = models.TextField(_("reason"), blank=True, editable=False)
 
     prevented_criminal = models.BooleanField(_("kept from turning criminal"), default=False)
@@ -180,6 +181,7 @@ class Dispute(TenantModel):
             models.Index(fields=["org", "-received_on", "-id"], name="dispute_org_recv"),
             models.Index(fields=["committee", "-received_on", "-id"], name="dispute_committee_recv"),
             models.Index(fields=["office", "deadline"], name="dispute_office_deadline"),
+            models.Index(fields=["office", "concluded_on", "outcome"], name="dispute_office_concluded"),
         ]
 
     def __str__(self):

@@ -121,7 +121,7 @@ def home_summary(principal):
 
 
 def committees_for(principal, action=Action.VIEW):
-    return Committee.objects.visible_to(principal, action).filter(is_active=True).select_related("org")
+    return Committee.objects.visible_to(principal, action).filter(is_active=True).select_related("org", "office")
 
 
 def committees_covering(org) -> list[Committee]:
@@ -137,3 +137,100 @@ def committees_covering(org) -> list[Committee]:
 
 def mediators_for(principal, action=Action.VIEW):
     return Mediator.objects.visible_to(principal, action).filter(is_active=True)
+
+
+# --- metrics -----------------------------------------------------------------------------------------
+
+GROUPS = {"office": "office_id", "category": "stat_category", "committee": "committee_id", "level": "level"}
+
+
+def dispute_metrics(principal, *, date_from: datetime.date, date_to: datetime.date, group_by: str = "office"):
+    """The figures of a period, per group and in total.
+
+    received: cases received in the period; accepted: accepted in it; succeeded, failed,
+    terminated, rejected: cases concluded in it with that outcome; success rate: succeeded /
+    (succeeded + failed), the cases whose mediation reached an outcome (terminated cases ended
+    without one, e.g. a party withdrew, and rejected ones were never mediated).
+    """
+    from django.db.models import Avg, DurationField, ExpressionWrapper, F, Sum
+
+    key = GROUPS[group_by]
+    base = dispute_visible(principal)
+    today = timezone.localdate()
+    received = base.filter(received_on__gte=date_from, received_on__lte=date_to)
+    concluded = base.filter(concluded_on__gte=date_from, concluded_on__lte=date_to)
+    rows: dict = {}
+
+    def merge(qs, **aggregates):
+        for row in qs.values(key).annotate(**aggregates).order_by():
+            rows.setdefault(row.pop(key), {}).update(row)
+
+    merge(
+        received,
+        received=Count("id"),
+        accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+        overdue=Count("id", filter=Q(status__in=codes.OPEN_STATUSES, deadline__lt=today)),
+    )
+    merge(
+        concluded,
+        succeeded=Count("id", filter=Q(outcome=codes.Outcome.SUCCEEDED)),
+        failed=Count("id", filter=Q(outcome=codes.Outcome.FAILED)),
+        terminated=Count("id", filter=Q(outcome=codes.Outcome.TERMINATED)),
+        rejected=Count("id", filter=Q(outcome=codes.Outcome.REJECTED)),
+        amount=Sum("agreement__amount", filter=Q(outcome=codes.Outcome.SUCCEEDED)),
+        prevented_criminal=Count("id", filter=Q(prevented_criminal=True)),
+        prevented_criminal_persons=Sum("prevented_criminal_persons"),
+        prevented_mass_petition=Count("id", filter=Q(prevented_mass_petition=True)),
+        prevented_mass_petition_persons=Sum("prevented_mass_petition_persons"),
+        avg_days=Avg(ExpressionWrapper(F("concluded_on") - F("received_on"), output_field=DurationField())),
+    )
+    fields = [
+        "received",
+        "accepted",
+        "overdue",
+        "succeeded",
+        "failed",
+        "terminated",
+        "rejected",
+        "prevented_criminal",
+        "prevented_criminal_persons",
+        "prevented_mass_petition",
+        "prevented_mass_petition_persons",
+    ]
+    totals = dict.fromkeys(fields, 0) | {"amount": 0}
+    weighted_days, concluded_count = 0.0, 0
+    for row in rows.values():
+        for f in fields:
+            row[f] = row.get(f) or 0
+            totals[f] += row[f]
+        row["amount"] = row.get("amount") or 0
+        totals["amount"] += row["amount"]
+        days = row.get("avg_days")
+        row["avg_days"] = round(days.total_seconds() / 86400, 1) if days is not None else None
+        n = row["succeeded"] + row["failed"] + row["terminated"] + row["rejected"]
+        if row["avg_days"] is not None:
+            weighted_days += row["avg_days"] * n
+            concluded_count += n
+        row["success_rate"] = _rate(row["succeeded"], row["failed"])
+    totals["success_rate"] = _rate(totals["succeeded"], totals["failed"])
+    totals["avg_days"] = round(weighted_days / concluded_count, 1) if concluded_count else None
+    return {"rows": rows, "totals": totals}
+
+
+def _rate(succeeded: int, failed: int):
+    return round(100 * succeeded / (succeeded + failed), 1) if succeeded + failed else None
+
+
+def committee_staffing(principal, *, short_only=False):
+    """Full-time mediators of each committee against the norm of its type (standard 10)."""
+    full_time = Count("mediators", filter=Q(mediators__full_time=True, mediators__is_active=True), distinct=True)
+    part_time = Count("mediators", filter=Q(mediators__full_time=False, mediators__is_active=True), distinct=True)
+    committees = list(
+        committees_for(principal).annotate(full_time=full_time, part_time=part_time).order_by("org__path", "name")
+    )
+    for c in committees:
+        c.norm = c.full_time_norm
+        c.shortfall = max(0, c.norm - c.full_time)
+    if short_only:
+        committees = [c for c in committees if c.shortfall]
+    return committees

@@ -349,7 +349,9 @@ def dispute_reject(*, actor, dispute: Dispute, reason: str, expected_version=Non
     """Decline the case (不予受理), with the reason told to the applicant."""
     dispute = _locked(actor, dispute, T.REJECT, expected_version)
     reason = _reason(reason)
-    return _move(actor, dispute, T.REJECT, reason, outcome_reason=reason, concluded_on=_today())
+    return _move(
+        actor, dispute, T.REJECT, reason, outcome=codes.Outcome.REJECTED, outcome_reason=reason, concluded_on=_today()
+    )
 
 
 @transaction.atomic
@@ -419,21 +421,25 @@ def dispute_succeed(
         _check_date(performance_deadline, "performance_deadline", allow_future=True)
         if performance_deadline < signed_on:
             raise DomainError(_("Performance cannot be due before the agreement."), field="performance_deadline")
-    agreement = Agreement.objects.create(
+    # A reopened case that succeeds again replaces its earlier agreement; the audit trail keeps both.
+    agreement, _created = Agreement.objects.update_or_create(
         dispute=dispute,
-        org_id=dispute.org_id,
-        form=form,
-        terms=terms,
-        amount=_check_amount(amount, "amount"),
-        performance_method=(performance_method or "").strip(),
-        performance_deadline=performance_deadline,
-        signed_on=signed_on,
+        defaults={
+            "org_id": dispute.org_id,
+            "form": form,
+            "terms": terms,
+            "amount": _check_amount(amount, "amount"),
+            "performance_method": (performance_method or "").strip(),
+            "performance_deadline": performance_deadline,
+            "signed_on": signed_on,
+        },
     )
     _move(
         actor,
         dispute,
         T.SUCCEED,
         concluded_on=signed_on,
+        outcome=codes.Outcome.SUCCEEDED,
         prevented_criminal=prevented_criminal_persons > 0,
         prevented_criminal_persons=prevented_criminal_persons,
         prevented_mass_petition=prevented_mass_petition_persons > 0,
@@ -447,7 +453,9 @@ def dispute_fail(*, actor, dispute: Dispute, reason: str, expected_version=None)
     """Mediation failed (调解不成功); the parties are told of other channels."""
     dispute = _locked(actor, dispute, T.FAIL, expected_version)
     reason = _reason(reason)
-    return _move(actor, dispute, T.FAIL, reason, outcome_reason=reason, concluded_on=_today())
+    return _move(
+        actor, dispute, T.FAIL, reason, outcome=codes.Outcome.FAILED, outcome_reason=reason, concluded_on=_today()
+    )
 
 
 @transaction.atomic
@@ -455,7 +463,15 @@ def dispute_terminate(*, actor, dispute: Dispute, reason: str, expected_version=
     """End mediation (终止), e.g. a party withdrew or went to court."""
     dispute = _locked(actor, dispute, T.TERMINATE, expected_version)
     reason = _reason(reason)
-    return _move(actor, dispute, T.TERMINATE, reason, outcome_reason=reason, concluded_on=_today())
+    return _move(
+        actor,
+        dispute,
+        T.TERMINATE,
+        reason,
+        outcome=codes.Outcome.TERMINATED,
+        outcome_reason=reason,
+        concluded_on=_today(),
+    )
 
 
 @transaction.atomic
@@ -511,6 +527,7 @@ def dispute_reopen(*, actor, dispute: Dispute, reason: str, expected_version=Non
         reason,
         concluded_on=None,
         archived_on=None,
+        outcome="",
         outcome_reason="",
         deadline=today + datetime.timedelta(days=codes.DEFAULT_PERIOD_DAYS),
     )

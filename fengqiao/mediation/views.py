@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -180,3 +181,123 @@ class DisputeStepView(ScopedObjectMixin, View):
         detail.object = self.object
         detail.request = request
         return detail.get(request, pk, bound=(step, form), status=400)
+
+
+def _period(request):
+    today = timezone.localdate()
+    date_from = _parse_date(request.GET.get("date_from")) or today.replace(month=1, day=1)
+    date_to = _parse_date(request.GET.get("date_to")) or today
+    if date_to < date_from:
+        date_from, date_to = date_to, date_from
+    return date_from, date_to
+
+
+def _category_rows(metrics, zh):
+    return [
+        (code, label[0] if zh else label[1], metrics["rows"].get(code, {}))
+        for code, label in codes_gbt.STAT_CATEGORIES.items()
+    ]
+
+
+class StatsView(ModuleMixin, View):
+    """The period's figures per office (or committee) and per statistical category."""
+
+    module = Module.MEDIATION
+
+    def get(self, request):
+        from fengqiao.orgs.models import OrgNode
+
+        date_from, date_to = _period(request)
+        by_office = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="office")
+        by_category = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="category")
+        names = dict(
+            (o.pk, o.display_name) for o in OrgNode.objects.visible_to(request.user).filter(pk__in=by_office["rows"])
+        )
+        zh = request.LANGUAGE_CODE.startswith("zh")
+        return render(
+            request,
+            "mediation/stats.html",
+            {
+                "date_from": date_from,
+                "date_to": date_to,
+                "office_rows": sorted(
+                    ((names.get(k, k), v) for k, v in by_office["rows"].items()), key=lambda r: str(r[0])
+                ),
+                "totals": by_office["totals"],
+                "category_rows": _category_rows(by_category, zh),
+                "category_totals": by_category["totals"],
+            },
+        )
+
+
+class StatsExportView(ModuleMixin, View):
+    """The monthly statistics table by the 15 categories, as the bureaus publish it (.xlsx)."""
+
+    module = Module.MEDIATION
+    action = Action.EXPORT
+
+    def get(self, request):
+        from fengqiao.core import audit
+        from fengqiao.core.exports import xlsx_response
+
+        date_from, date_to = _period(request)
+        metrics = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="category")
+        zh = request.LANGUAGE_CODE.startswith("zh")
+        headers = [
+            _("Category"),
+            _("Received"),
+            _("Succeeded"),
+            _("Failed"),
+            _("Success rate (%)"),
+            _("Agreement amount (yuan)"),
+            _("Kept from turning criminal (cases)"),
+            _("(persons)"),
+            _("Mass petitions prevented (cases)"),
+            _("(persons)"),
+        ]
+
+        def row(label, r):
+            return [
+                label,
+                r.get("received", 0),
+                r.get("succeeded", 0),
+                r.get("failed", 0),
+                r.get("success_rate"),
+                r.get("amount", 0),
+                r.get("prevented_criminal", 0),
+                r.get("prevented_criminal_persons", 0),
+                r.get("prevented_mass_petition", 0),
+                r.get("prevented_mass_petition_persons", 0),
+            ]
+
+        rows = [row(label, r) for _code, label, r in _category_rows(metrics, zh)]
+        rows.append(row(_("Total"), metrics["totals"]))
+        audit.record_export(
+            actor=request.user,
+            what="mediation.stats",
+            count=len(rows),
+            filters={"date_from": str(date_from), "date_to": str(date_to)},
+        )
+        return xlsx_response(f"mediation-{date_from:%Y%m%d}-{date_to:%Y%m%d}", str(_("Statistics")), headers, rows)
+
+
+class CommitteeListView(ModuleMixin, View):
+    """Committees with their full-time mediators against the norm (3 / 2 / 1)."""
+
+    module = Module.MEDIATION
+
+    def get(self, request):
+        short_only = request.GET.get("short") == "1"
+        committees = selectors.committee_staffing(request.user, short_only=short_only)
+        with_norm = [c for c in committees if c.norm]
+        return render(
+            request,
+            "mediation/committees.html",
+            {
+                "committees": committees,
+                "short_only": short_only,
+                "short_count": sum(1 for c in with_norm if c.shortfall),
+                "norm_count": len(with_norm),
+                "norms": codes.FULL_TIME_NORM,
+            },
+        )
