@@ -7,6 +7,7 @@ services, forms, filters, statistics and the API all speak the same codes. Dispu
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -66,6 +67,23 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     T.REOPEN: (frozenset({S.ARCHIVED, S.REJECTED, S.FAILED, S.TERMINATED}), S.ACCEPTED),
     T.ESCALATE: (frozenset({S.REGISTERED, S.ACCEPTED, S.MEDIATING}), None),
     T.EDIT: (frozenset(OPEN_STATUSES), None),
+}
+
+
+# What a user does, for buttons and messages ("Accept"); the Transition labels name what happened,
+# for the timeline ("Accepted").
+STEP_ACTIONS = {
+    T.ACCEPT: pgettext_lazy("case action", "Accept"),
+    T.REJECT: pgettext_lazy("case action", "Decline"),
+    T.SESSION: pgettext_lazy("case action", "Record a mediation session"),
+    T.SUCCEED: pgettext_lazy("case action", "Record the agreement"),
+    T.FAIL: pgettext_lazy("case action", "Record that mediation failed"),
+    T.TERMINATE: pgettext_lazy("case action", "Terminate mediation"),
+    T.FOLLOW_UP: pgettext_lazy("case action", "Record a follow-up visit"),
+    T.ARCHIVE: pgettext_lazy("case action", "Close and archive"),
+    T.REOPEN: pgettext_lazy("case action", "Reopen"),
+    T.ESCALATE: pgettext_lazy("case action", "Pass up to a higher committee"),
+    T.EDIT: pgettext_lazy("case action", "Change details"),
 }
 
 
@@ -144,7 +162,7 @@ class PartySide(models.TextChoices):
 
 class PartyKind(models.TextChoices):
     PERSON = "person", _("Natural person")
-    ORGANISATION = "organisation", _("Organisation")
+    ORGANISATION = "organisation", pgettext_lazy("party kind", "Organisation")
 
 
 class AgreementForm(models.TextChoices):

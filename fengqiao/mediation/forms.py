@@ -1,10 +1,12 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.core.forms import BootstrapMixin, OrgChoiceField
-from fengqiao.core.permissions import Action
+from fengqiao.core.permissions import Action, Module
+from fengqiao.core.scoping import subtree_q
 from fengqiao.core.validators import validate_id_number, validate_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
@@ -21,7 +23,8 @@ class CommitteeChoiceField(forms.ModelChoiceField):
 
 class MediatorChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.full_name if obj.full_time else f"{obj.full_name} · {gettext('part-time')}"
+        part_time = gettext("part-time")
+        return obj.full_name if obj.full_time else f"{obj.full_name} · {part_time}"
 
 
 def event_type_choices():
@@ -48,10 +51,16 @@ class DisputeForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        visible = OrgNode.objects.visible_to(actor, Action.CREATE).filter(is_active=True)
-        if any(n.is_bureau for n in actor.scope_nodes_for("mediation", Action.CREATE)):
-            visible = visible.exclude(kind=OrgKind.VILLAGE)  # bureaus register at office level
-        self.fields["org"].queryset = visible.exclude(kind=OrgKind.PROVINCE)
+        # Places where this user may register disputes: their mediation scope (a village mediator's
+        # village, an office's town and villages); bureaus register at office level.
+        places = actor.scope_nodes_for(Module.MEDIATION, Action.CREATE)
+        within = Q(pk__in=[])
+        for node in places:
+            within |= subtree_q(node.path)
+        visible = OrgNode.objects.visible_to(actor).filter(within, is_active=True).exclude(kind=OrgKind.PROVINCE)
+        if any(n.is_bureau for n in places):
+            visible = visible.exclude(kind=OrgKind.VILLAGE)
+        self.fields["org"].queryset = visible
         self.fields["event_type"].choices = event_type_choices()
         zh = (get_language() or "zh-hans").startswith("zh")
         self.fields["scale"].choices = [(k, v[0] if zh else v[1]) for k, v in codes_gbt.SCALES.items()]

@@ -265,14 +265,17 @@ def _locked(actor, dispute: Dispute, transition: str, expected_version: int | No
     _require(actor, dispute.org, Action.CHANGE)
     if expected_version is not None and int(expected_version) != dispute.version:
         raise Conflict(
-            _("Someone else changed this case while you were working on it. Reload the page to see what changed."),
+            _(
+                "Someone else changed this case while you were working on it; it is shown as it is now. "
+                "Check it and act again."
+            ),
             code="stale",
         )
     sources, _target = codes.TRANSITIONS[transition]
     if dispute.status not in sources:
         raise DomainError(
             _("A case that is “%(status)s” cannot be “%(step)s”.")
-            % {"status": dispute.get_status_display(), "step": codes.Transition(transition).label},
+            % {"status": dispute.get_status_display(), "step": codes.STEP_ACTIONS[transition]},
             code="illegal_transition",
         )
     return dispute

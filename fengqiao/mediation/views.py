@@ -43,6 +43,7 @@ class DisputeListView(ModuleMixin, View):
                 "channels": codes.Channel.choices,
                 "categories": [(k, v[0] if zh else v[1]) for k, v in codes_gbt.STAT_CATEGORIES.items()],
                 "deadlines": selectors.deadline_counts(request.user),
+                "at_risk_days": codes.AT_RISK_DAYS,
                 "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
             },
         )
@@ -173,6 +174,10 @@ class DisputeStepView(ScopedObjectMixin, View):
             try:
                 STEP_SERVICES[step](actor=request.user, dispute=self.object, expected_version=version, **data)
             except DomainError as exc:
+                if exc.code in ("stale", "illegal_transition"):
+                    # The case moved on under this user: show it as it is now, with the reason.
+                    messages.error(request, str(exc))
+                    return redirect("mediation:detail", pk=pk)
                 apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Done: %(step)s.") % {"step": codes.Transition(step).label})
@@ -210,9 +215,7 @@ class StatsView(ModuleMixin, View):
         date_from, date_to = _period(request)
         by_office = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="office")
         by_category = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="category")
-        names = dict(
-            (o.pk, o.display_name) for o in OrgNode.objects.visible_to(request.user).filter(pk__in=by_office["rows"])
-        )
+        offices = OrgNode.objects.visible_to(request.user).filter(pk__in=by_office["rows"]).order_by("path")
         zh = request.LANGUAGE_CODE.startswith("zh")
         return render(
             request,
@@ -220,9 +223,7 @@ class StatsView(ModuleMixin, View):
             {
                 "date_from": date_from,
                 "date_to": date_to,
-                "office_rows": sorted(
-                    ((names.get(k, k), v) for k, v in by_office["rows"].items()), key=lambda r: str(r[0])
-                ),
+                "office_rows": [(o.display_name, by_office["rows"][o.pk]) for o in offices],
                 "totals": by_office["totals"],
                 "category_rows": _category_rows(by_category, zh),
                 "category_totals": by_category["totals"],
@@ -298,6 +299,6 @@ class CommitteeListView(ModuleMixin, View):
                 "short_only": short_only,
                 "short_count": sum(1 for c in with_norm if c.shortfall),
                 "norm_count": len(with_norm),
-                "norms": codes.FULL_TIME_NORM,
+                "norms": [(codes.CommitteeType(t).label, n) for t, n in codes.FULL_TIME_NORM.items()],
             },
         )

@@ -7,4 +7,4 @@ register = template.Library()
 
 @register.filter
 def step_label(step):
-    return codes.Transition(step).label
+    return codes.STEP_ACTIONS.get(step, codes.Transition(step).label)

@@ -112,7 +112,8 @@ def test_second_user_is_told_the_case_changed(browser, live_server, w):
     step(second, "reject")
     second.fill("#id_reject-reason", "不属于调解范围")
     second.click("#form-reject button[type=submit]")
-    expect(second.locator("#form-reject")).to_contain_text("刷新")
+    expect(second.locator(".alert-danger")).to_contain_text("他人已修改")  # told, and shown the case as it is now
+    expect(second.locator("#case-status")).to_have_text("已受理")
     shot(second, "mediation-stale")
     d.refresh_from_db()
     assert d.status == codes.Status.ACCEPTED
