@@ -45,6 +45,7 @@ class SeedContext:
     villages_by_office: dict = field(default_factory=dict)
     logins: list = field(default_factory=list)  # (role label, username, unit)
     now: object = field(default_factory=timezone.now)
+    options: dict = field(default_factory=dict)  # e.g. {"disputes_per_year": 500} for a small demo
 
     def log(self, message):
         if self.stdout is not None:
@@ -75,15 +76,15 @@ def demo_modules():
             yield config.label, module
 
 
-def run_seed(scale: str, stdout=None, seed: int = 2019) -> SeedContext:
+def run_seed(scale: str, stdout=None, seed: int = 2019, **options) -> SeedContext:
     # One transaction: a failure half-way leaves an empty database, which the next run fills,
     # rather than half a city that `seed --if-empty` would then skip forever.
     with transaction.atomic():
-        return _run_seed(scale, stdout, seed)
+        return _run_seed(scale, stdout, seed, options)
 
 
-def _run_seed(scale, stdout, seed):
-    ctx = SeedContext(scale=scale, rng=random.Random(seed), stdout=stdout)
+def _run_seed(scale, stdout, seed, options):
+    ctx = SeedContext(scale=scale, rng=random.Random(seed), stdout=stdout, options=options)
     for label, module in demo_modules():
         ctx.log(f"seeding {label} …")
         module.seed(ctx)

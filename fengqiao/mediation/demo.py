@@ -144,7 +144,14 @@ def seed(ctx):
             "user__office_id", "user_id"
         )
     )
-    _seed_disputes(ctx, by_org, industry, mediators_by_office, staff_by_office)
+    _seed_disputes(
+        ctx,
+        by_org,
+        industry,
+        mediators_by_office,
+        staff_by_office,
+        per_year=ctx.options.get("disputes_per_year", 40_000),
+    )
 
 
 def _name(rng):
@@ -255,7 +262,7 @@ PATH = {
 }
 
 
-def _when(d, step, rng):
+def _when(d, step, rng, index=0):
     """A plausible time of day for a step, on the date the case record implies."""
     day = (
         {
@@ -268,7 +275,8 @@ def _when(d, step, rng):
         or d.concluded_on
         or d.received_on
     )
-    moment = datetime.datetime.combine(day, datetime.time(rng.randint(8, 17), rng.randint(0, 59)))
+    # Steps of one day follow each other: an hour apart from 08:30 on, minutes at random.
+    moment = datetime.datetime.combine(day, datetime.time(min(8 + index, 18), rng.randint(30, 59)))
     return timezone.make_aware(moment)
 
 
@@ -290,7 +298,7 @@ def _seed_children(rng, disputes, outcomes, mediators_by_office):
             if d.status == S.ARCHIVED:
                 steps.append(T.ARCHIVE)
         status = ""
-        for step in steps:
+        for index, step in enumerate(steps):
             target = codes.TRANSITIONS[step][1] if step != T.REGISTER else S.REGISTERED
             events.append(
                 CaseEvent(
@@ -298,7 +306,7 @@ def _seed_children(rng, disputes, outcomes, mediators_by_office):
                     from_status=status,
                     to_status=target,
                     actor_repr="演示数据",
-                    at=_when(d, step, rng),
+                    at=_when(d, step, rng, index),
                     **common,
                 )
             )
