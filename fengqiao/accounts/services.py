@@ -170,7 +170,7 @@ def user_update(
     **profile,
 ) -> User:
     """Change a user's profile, org, roles or served villages (refused if the form is stale)."""
-    user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user.pk)
     _require_manage(actor, user, Action.CHANGE)
     audit.check_version(user, expected_version)
     unknown = set(profile) - set(PROFILE_FIELDS)
@@ -212,7 +212,7 @@ def user_update(
 @transaction.atomic
 def user_set_active(*, actor, user: User, active: bool) -> User:
     """Deactivate (or reactivate) a user: a deactivated user cannot sign in; their records stay."""
-    user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user.pk)
     _require_manage(actor, user, Action.CHANGE)
     if user.pk == getattr(actor, "pk", None):
         raise DomainError(_("You cannot deactivate yourself."))
@@ -233,7 +233,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 @transaction.atomic
 def user_reset_password(*, actor, user: User, password: str) -> User:
     """An administrator sets a new password; the user must change it at next sign-in."""
-    user = User.objects.select_for_update().select_related("org").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("org").get(pk=user.pk)
     _require_manage(actor, user, Action.CHANGE)
     if user.pk == getattr(actor, "pk", None):
         raise DomainError(_("Change your own password on the password page; it asks for the current one."))

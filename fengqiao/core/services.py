@@ -55,7 +55,7 @@ def api_token_create(*, actor, name: str, org, grants, expires_at: datetime.date
 
 @transaction.atomic
 def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
-    token = ApiToken.objects.select_for_update().select_related("org").get(pk=token.pk)
+    token = ApiToken.objects.select_for_update(of=("self",)).select_related("org").get(pk=token.pk)
     if not in_scope(actor, token.org, Action.CHANGE, Module.API_TOKENS):
         raise Forbidden(_("Only a city administrator can revoke API tokens."))
     if token.revoked_at:

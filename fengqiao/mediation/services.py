@@ -261,7 +261,7 @@ def dispute_register(
 
 def _locked(actor, dispute: Dispute, transition: str, expected_version: int | None) -> Dispute:
     """The case re-read under a row lock, after the checks every transition shares."""
-    dispute = Dispute.objects.select_for_update().select_related("org", "committee").get(pk=dispute.pk)
+    dispute = Dispute.objects.select_for_update(of=("self",)).select_related("org", "committee").get(pk=dispute.pk)
     _require(actor, dispute.org, Action.CHANGE)
     if expected_version is not None and int(expected_version) != dispute.version:
         raise Conflict(

@@ -27,6 +27,13 @@ def w(transactional_db):
 def step(page, name):
     page.click(f"#open-{name}")
     expect(page.locator(f"#form-{name}")).to_be_visible()
+    # Bootstrap's collapse animates; wait until it has finished before typing into the form.
+    expect(page.locator(f"#step-{name}")).to_have_class("accordion-collapse collapse show")
+
+
+def submit(page, name):
+    with page.expect_navigation():
+        page.click(f"#form-{name} button[type=submit]")
 
 
 def test_intake_to_archive(page, w):
@@ -56,33 +63,33 @@ def test_intake_to_archive(page, w):
     step(page, "accept")
     page.select_option("#id_accept-committee", str(w.committee.pk))
     page.select_option("#id_accept-mediators", str(w.mediator.pk))
-    page.click("#form-accept button[type=submit]")
+    submit(page, "accept")
     expect(page.locator("#case-status")).to_have_text("已受理")
 
     step(page, "session")
     page.fill("#id_session-place", "甲镇调解室")
     page.fill("#id_session-record", "双方陈述意见，调解员释法明理。")
-    page.click("#form-session button[type=submit]")
+    submit(page, "session")
     expect(page.locator("#case-status")).to_have_text("调解中")
 
     step(page, "succeed")
     page.fill("#id_succeed-terms", "")
-    page.click("#form-succeed button[type=submit]")
+    submit(page, "succeed")
     expect(page.locator("#form-succeed .invalid-feedback")).to_be_visible()  # no agreement without terms
     page.fill("#id_succeed-terms", "李四于三日内疏通排水沟，并赔偿张三损失三千元。")
     page.fill("#id_succeed-amount", "3000")
-    page.click("#form-succeed button[type=submit]")
+    submit(page, "succeed")
     expect(page.locator("#case-status")).to_have_text("调解成功")
     expect(page.locator("#agreement")).to_contain_text("疏通排水沟")
 
     step(page, "follow_up")
     page.select_option("#id_follow_up-performed", "true")
     page.select_option("#id_follow_up-satisfaction", "satisfied")
-    page.click("#form-follow_up button[type=submit]")
+    submit(page, "follow_up")
     expect(page.locator("#case-status")).to_have_text("已回访")
 
     step(page, "archive")
-    page.click("#form-archive button[type=submit]")
+    submit(page, "archive")
     expect(page.locator("#case-status")).to_have_text("已结案归档")
     expect(page.locator("#timeline li")).to_have_count(6)
     shot(page, "mediation-archived")
@@ -107,11 +114,11 @@ def test_second_user_is_told_the_case_changed(browser, live_server, w):
         pages.append(pg)
     first, second = pages
     step(first, "accept")
-    first.click("#form-accept button[type=submit]")
+    submit(first, "accept")
     expect(first.locator("#case-status")).to_have_text("已受理")
     step(second, "reject")
     second.fill("#id_reject-reason", "不属于调解范围")
-    second.click("#form-reject button[type=submit]")
+    submit(second, "reject")
     expect(second.locator(".alert-danger")).to_contain_text("他人已修改")  # told, and shown the case as it is now
     expect(second.locator("#case-status")).to_have_text("已受理")
     shot(second, "mediation-stale")
