@@ -210,14 +210,16 @@ def _seed_disputes(ctx, committee_by_org, industry, mediators_by_office, staff_b
                 received_on=received,
                 registered_by_id=staff_by_office.get(office.pk),
             )
-            if status != S.REGISTERED:
-                d.accepted_on = received + datetime.timedelta(days=rng.randint(0, 2))
+            if status not in (S.REGISTERED, S.REJECTED):
+                d.accepted_on = min(today, received + datetime.timedelta(days=rng.randint(0, 2)))
                 d.deadline = d.accepted_on + datetime.timedelta(days=codes.DEFAULT_PERIOD_DAYS)
             if status in (S.SUCCEEDED, S.FAILED, S.TERMINATED, S.FOLLOWED_UP, S.ARCHIVED, S.REJECTED):
-                d.concluded_on = min(today, received + datetime.timedelta(days=rng.randint(1, 25)))
+                start = d.accepted_on or received
+                d.concluded_on = min(today, start + datetime.timedelta(days=rng.randint(1, 25)))
+                d.days_to_conclude = (d.concluded_on - received).days
             if status == S.ARCHIVED:
                 d.archived_on = min(today, d.concluded_on + datetime.timedelta(days=rng.randint(7, 30)))
-            outcome = S.SUCCEEDED if rng.random() < 0.982 else S.FAILED
+            outcome = S.SUCCEEDED if rng.random() < 0.986 else S.FAILED
             if status == S.SUCCEEDED and outcome == S.FAILED:
                 status = d.status = S.FAILED
             if status in (S.FAILED, S.TERMINATED, S.REJECTED):
@@ -233,7 +235,7 @@ def _seed_disputes(ctx, committee_by_org, industry, mediators_by_office, staff_b
                 d.outcome = {S.REJECTED: codes.Outcome.REJECTED, S.TERMINATED: codes.Outcome.TERMINATED}.get(
                     status, codes.Outcome.SUCCEEDED if outcome == S.SUCCEEDED else codes.Outcome.FAILED
                 )
-            if outcome == S.SUCCEEDED and rng.random() < 0.03:
+            if d.outcome == codes.Outcome.SUCCEEDED and rng.random() < 0.03:
                 d.prevented_criminal, d.prevented_criminal_persons = True, rng.randint(1, 3)
             disputes.append(d)
             meta.append(outcome)
@@ -250,7 +252,7 @@ def _status_for(rng, age: int) -> str:
     if age < 40:
         return rng.choice([S.MEDIATING, S.SUCCEEDED, S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED])
     r = rng.random()
-    return S.ARCHIVED if r < 0.93 else S.FOLLOWED_UP if r < 0.97 else S.REJECTED if r < 0.985 else S.TERMINATED
+    return S.ARCHIVED if r < 0.94 else S.FOLLOWED_UP if r < 0.985 else S.REJECTED if r < 0.996 else S.TERMINATED
 
 
 PATH = {

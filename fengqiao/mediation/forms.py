@@ -45,7 +45,7 @@ class DisputeForm(BootstrapMixin, forms.Form):
     amount = forms.DecimalField(
         label=_("Amount involved (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
-    people_count = forms.IntegerField(label=_("People involved"), min_value=2, initial=2)
+    people_count = forms.IntegerField(label=_("People involved"), min_value=2, max_value=100_000, initial=2)
     scale = forms.ChoiceField(label=_("Scale"), choices=[])
     committee = CommitteeChoiceField(label=_("Handling committee"), queryset=Committee.objects.none(), required=False)
 
@@ -64,7 +64,9 @@ class DisputeForm(BootstrapMixin, forms.Form):
         self.fields["event_type"].choices = event_type_choices()
         zh = (get_language() or "zh-hans").startswith("zh")
         self.fields["scale"].choices = [(k, v[0] if zh else v[1]) for k, v in codes_gbt.SCALES.items()]
-        self.fields["committee"].queryset = Committee.objects.visible_to(actor).filter(is_active=True)
+        from . import selectors
+
+        self.fields["committee"].queryset = selectors.committee_choices_for_intake(actor)
         self.fields["received_on"].initial = timezone.localdate()
 
     def clean(self):
@@ -80,10 +82,18 @@ class PartyForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False, validators=[validate_id_number])
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
+    org_code = forms.CharField(label=_("Unified social credit code"), max_length=18, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
 
+    def clean(self):
+        data = super().clean()
+        details = any(data.get(f) for f in ("id_number", "phone", "org_code", "address"))
+        if details and not data.get("name"):
+            self.add_error("name", _("Enter the name of this party, or clear the row."))
+        return data
 
-PartyFormSet = forms.formset_factory(PartyForm, extra=0, max_num=20)
+
+PartyFormSet = forms.formset_factory(PartyForm, extra=0, max_num=20, absolute_max=20, validate_max=True)
 
 
 def party_formset(data=None):
@@ -99,8 +109,13 @@ def party_formset(data=None):
 # --- one form per step of the case ------------------------------------------------------------------
 
 
+STALE_FORM = _("This form is out of date: reload the page and try again.")
+
+
 class StepForm(BootstrapMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
+    )
 
     def __init__(self, *args, dispute, actor, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("version", dispute.version)
@@ -122,10 +137,9 @@ class AcceptForm(StepForm):
         super().__init__(*args, **kwargs)
         from . import selectors
 
-        covering = [c.pk for c in selectors.committees_covering(self.dispute.org)]
-        self.fields["committee"].queryset = Committee.objects.filter(pk__in=covering)
+        self.fields["committee"].queryset = selectors.committee_choices_for_case(self.dispute)
         self.fields["committee"].initial = self.dispute.committee_id
-        self.fields["mediators"].queryset = selectors.mediators_for(self.actor)
+        self.fields["mediators"].queryset = selectors.mediator_choices_for_case(self.dispute)
 
 
 class ReasonForm(StepForm):
@@ -148,7 +162,7 @@ class SessionForm(StepForm):
         super().__init__(*args, **kwargs)
         from . import selectors
 
-        self.fields["mediators"].queryset = selectors.mediators_for(self.actor)
+        self.fields["mediators"].queryset = selectors.mediator_choices_for_case(self.dispute)
         self.fields["held_on"].initial = timezone.localdate()
 
 
@@ -164,11 +178,12 @@ class SucceedForm(StepForm):
     prevented_criminal_persons = forms.IntegerField(
         label=_("Persons kept from turning criminal"),
         min_value=0,
+        max_value=100_000,
         initial=0,
         help_text=_("防止民转刑: people whose dispute could have become a crime."),
     )
     prevented_mass_petition_persons = forms.IntegerField(
-        label=_("Persons in a prevented mass petition"), min_value=0, initial=0
+        label=_("Persons in a prevented mass petition"), min_value=0, max_value=100_000, initial=0
     )
 
     def __init__(self, *args, **kwargs):
@@ -199,5 +214,4 @@ class EscalateForm(StepForm):
         super().__init__(*args, **kwargs)
         from . import selectors
 
-        higher = [c.pk for c in selectors.committees_covering(self.dispute.org) if c.level > self.dispute.level]
-        self.fields["committee"].queryset = Committee.objects.filter(pk__in=higher)
+        self.fields["committee"].queryset = selectors.committee_choices_for_case(self.dispute, higher_only=True)

@@ -152,6 +152,7 @@ class Dispute(TenantModel):
     deadline = models.DateField(_("mediation deadline"), null=True, blank=True, editable=False)
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True, editable=False)
     archived_on = models.DateField(_("archived on"), null=True, blank=True, editable=False)
+    days_to_conclude = models.PositiveIntegerField(_("days to conclude"), null=True, blank=True, editable=False)
     outcome = models.CharField(_("outcome"), max_length=16, choices=codes.Outcome.choices, blank=True, editable=False)
     outcome_reason = models.TextField(_("reason"), blank=True, editable=False)
 

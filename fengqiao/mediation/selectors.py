@@ -139,6 +139,39 @@ def mediators_for(principal, action=Action.VIEW):
     return Mediator.objects.visible_to(principal, action).filter(is_active=True)
 
 
+def committee_choices_for_intake(principal):
+    """Committees a new case may go to: the user's own, and those above them that cover their area
+    (the town's committee for a village mediator, the city's industry committees)."""
+    from .models import Committee
+
+    own = list(committees_for(principal).values_list("pk", flat=True))
+    above = set()
+    for node in principal.scope_nodes_for("mediation", Action.CREATE):
+        above.update(c.pk for c in committees_covering(node))
+    return Committee.objects.filter(pk__in=set(own) | above).select_related("org").order_by("org__depth", "name")
+
+
+def committee_choices_for_case(dispute, *, higher_only=False):
+    """Committees that cover the case's place, at its level or above (strictly above to escalate)."""
+    from .models import Committee
+
+    ok = [
+        c.pk
+        for c in committees_covering(dispute.org)
+        if (c.level > dispute.level if higher_only else c.level >= dispute.level)
+    ]
+    return Committee.objects.filter(pk__in=ok).select_related("org").order_by("org__depth", "name")
+
+
+def mediator_choices_for_case(dispute):
+    """Mediators who may take the case: its office's, or the members of its handling committee
+    (a city industry committee's mediators belong to the bureau)."""
+    condition = Q(office_id=dispute.office_id)
+    if dispute.committee_id:
+        condition |= Q(committees=dispute.committee_id)
+    return Mediator.objects.filter(condition, is_active=True).distinct().order_by("-full_time", "full_name")
+
+
 # --- metrics -----------------------------------------------------------------------------------------
 
 GROUPS = {"office": "office_id", "category": "stat_category", "committee": "committee_id", "level": "level"}
@@ -149,10 +182,11 @@ def dispute_metrics(principal, *, date_from: datetime.date, date_to: datetime.da
 
     received: cases received in the period; accepted: accepted in it; succeeded, failed,
     terminated, rejected: cases concluded in it with that outcome; success rate: succeeded /
-    (succeeded + failed), the cases whose mediation reached an outcome (terminated cases ended
-    without one, e.g. a party withdrew, and rejected ones were never mediated).
+    concluded, where concluded = succeeded + failed + terminated (every case whose mediation
+    ended; a case not accepted was never mediated); overdue: open cases past their deadline
+    today, whenever received.
     """
-    from django.db.models import Avg, DurationField, ExpressionWrapper, F, Sum
+    from django.db.models import Avg, Sum
 
     key = GROUPS[group_by]
     base = dispute_visible(principal)
@@ -168,9 +202,9 @@ def dispute_metrics(principal, *, date_from: datetime.date, date_to: datetime.da
     merge(
         received,
         received=Count("id"),
-        accepted=Count("id", filter=Q(accepted_on__isnull=False)),
-        overdue=Count("id", filter=Q(status__in=codes.OPEN_STATUSES, deadline__lt=today)),
+        accepted=Count("id", filter=Q(accepted_on__isnull=False) & ~Q(outcome=codes.Outcome.REJECTED)),
     )
+    merge(base.filter(status__in=codes.OPEN_STATUSES, deadline__lt=today), overdue=Count("id"))
     merge(
         concluded,
         succeeded=Count("id", filter=Q(outcome=codes.Outcome.SUCCEEDED)),
@@ -182,7 +216,7 @@ def dispute_metrics(principal, *, date_from: datetime.date, date_to: datetime.da
         prevented_criminal_persons=Sum("prevented_criminal_persons"),
         prevented_mass_petition=Count("id", filter=Q(prevented_mass_petition=True)),
         prevented_mass_petition_persons=Sum("prevented_mass_petition_persons"),
-        avg_days=Avg(ExpressionWrapper(F("concluded_on") - F("received_on"), output_field=DurationField())),
+        avg_days=Avg("days_to_conclude"),
     )
     fields = [
         "received",
@@ -206,19 +240,20 @@ def dispute_metrics(principal, *, date_from: datetime.date, date_to: datetime.da
         row["amount"] = row.get("amount") or 0
         totals["amount"] += row["amount"]
         days = row.get("avg_days")
-        row["avg_days"] = round(days.total_seconds() / 86400, 1) if days is not None else None
+        row["avg_days"] = round(float(days), 1) if days is not None else None
         n = row["succeeded"] + row["failed"] + row["terminated"] + row["rejected"]
         if row["avg_days"] is not None:
             weighted_days += row["avg_days"] * n
             concluded_count += n
-        row["success_rate"] = _rate(row["succeeded"], row["failed"])
-    totals["success_rate"] = _rate(totals["succeeded"], totals["failed"])
+        row["success_rate"] = _rate(row["succeeded"], row["failed"] + row["terminated"])
+    totals["success_rate"] = _rate(totals["succeeded"], totals["failed"] + totals["terminated"])
     totals["avg_days"] = round(weighted_days / concluded_count, 1) if concluded_count else None
     return {"rows": rows, "totals": totals}
 
 
-def _rate(succeeded: int, failed: int):
-    return round(100 * succeeded / (succeeded + failed), 1) if succeeded + failed else None
+def _rate(succeeded: int, other_concluded: int):
+    total = succeeded + other_concluded
+    return round(100 * succeeded / total, 1) if total else None
 
 
 def committee_staffing(principal, *, short_only=False):

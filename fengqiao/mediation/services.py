@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fengqiao.core import audit
 from fengqiao.core.errors import Conflict, DomainError, Forbidden
@@ -113,6 +114,11 @@ def format_number(office: OrgNode, year: int, seq: int) -> str:
 
 # --- intake ----------------------------------------------------------------------------------------
 
+MAX_PERSONS = 100_000
+STALE_MESSAGE = gettext_lazy(
+    "Someone else changed this case while you were working on it; it is shown as it is now. Check it and act again."
+)
+
 PARTY_FIELDS = {"side", "kind", "name", "id_number", "org_code", "phone", "address"}
 
 
@@ -213,6 +219,8 @@ def dispute_register(
         raise DomainError(_("Enter the number of people involved."), field="people_count") from None
     if people_count < 2:
         raise DomainError(_("A dispute involves at least two people."), field="people_count")
+    if people_count > MAX_PERSONS:
+        raise DomainError(_("The number of people is too large."), field="people_count")
     received_on = _check_date(received_on, "received_on")
     amount = _check_amount(amount, "amount")
     cleaned = _clean_parties(parties)
@@ -265,10 +273,7 @@ def _locked(actor, dispute: Dispute, transition: str, expected_version: int | No
     _require(actor, dispute.org, Action.CHANGE)
     if expected_version is not None and int(expected_version) != dispute.version:
         raise Conflict(
-            _(
-                "Someone else changed this case while you were working on it; it is shown as it is now. "
-                "Check it and act again."
-            ),
+            STALE_MESSAGE,
             code="stale",
         )
     sources, _target = codes.TRANSITIONS[transition]
@@ -282,23 +287,31 @@ def _locked(actor, dispute: Dispute, transition: str, expected_version: int | No
 
 
 def _move(actor, dispute: Dispute, transition: str, note: str = "", **fields) -> Dispute:
+    before = audit.snapshot(dispute)
     from_status = dispute.status
     _sources, target = codes.TRANSITIONS[transition]
     if target is not None:
         dispute.status = target
     for key, value in fields.items():
         setattr(dispute, key, value)
+    # Kept with the case so that averages are a plain column sum, whatever the database.
+    dispute.days_to_conclude = (
+        (dispute.concluded_on - dispute.received_on).days if dispute.concluded_on is not None else None
+    )
     dispute.version += 1
     dispute.save()
     _event(actor, dispute, transition, from_status, note)
-    audit.record(
-        actor=actor,
-        action=f"dispute.{transition}",
-        kind=AuditKind.ACTION,
-        obj=dispute,
-        changes={"status": [from_status, dispute.status], **({"note": note} if note else {})},
-    )
+    changes = audit.diff(before, audit.snapshot(dispute))
+    changes.pop("version", None)
+    if note:
+        changes["note"] = note
+    audit.record(actor=actor, action=f"dispute.{transition}", kind=AuditKind.ACTION, obj=dispute, changes=changes)
     return dispute
+
+
+def _last_session_day(dispute: Dispute):
+    last = MediationSession.objects.filter(dispute=dispute).order_by("-held_on").first()
+    return last.held_on if last else None
 
 
 def _reason(reason: str) -> str:
@@ -322,6 +335,10 @@ def dispute_accept(
     dispute = _locked(actor, dispute, T.ACCEPT, expected_version)
     committee = committee or dispute.committee
     _check_committee(actor, committee, dispute.org)
+    if committee is not None and committee.level < dispute.level:
+        raise DomainError(
+            _("The case is already at a higher level; choose a committee at that level or above."), field="committee"
+        )
     today = _today()
     days = period_days or codes.DEFAULT_PERIOD_DAYS
     dispute = _move(
@@ -339,10 +356,18 @@ def dispute_accept(
 
 def _assign(actor, dispute: Dispute, mediators):
     mediators = list(mediators or [])
+    committee_ids = {dispute.committee_id} - {None}
     for m in mediators:
         if not m.is_active:
             raise DomainError(_("%(name)s is not an active mediator.") % {"name": m.full_name}, field="mediators")
-        _require(actor, m.org, Action.VIEW)
+        # A case is mediated by its office's mediators or those of its handling committee, so
+        # that everyone assigned can see the case.
+        on_committee = bool(committee_ids & set(m.committees.values_list("pk", flat=True)))
+        if m.office_id != dispute.office_id and not on_committee:
+            raise DomainError(
+                _("%(name)s belongs to another office and not to the handling committee.") % {"name": m.full_name},
+                field="mediators",
+            )
     if mediators:
         dispute.mediators.add(*mediators)
 
@@ -372,8 +397,8 @@ def session_add(
     """Record a mediation session (调解); the case is in mediation from its first session."""
     dispute = _locked(actor, dispute, T.SESSION, expected_version)
     held_on = _check_date(held_on, "held_on")
-    if dispute.accepted_on and held_on < dispute.received_on:
-        raise DomainError(_("A session cannot be held before the dispute was received."), field="held_on")
+    if held_on < (dispute.accepted_on or dispute.received_on):
+        raise DomainError(_("A session cannot be held before the case was accepted."), field="held_on")
     place, record = (place or "").strip(), (record or "").strip()
     if not place:
         raise DomainError(_("Enter where the session took place."), field="place")
@@ -412,14 +437,25 @@ def dispute_succeed(
 ) -> Agreement:
     """Mediation succeeded (调解成功): record the agreement, written or oral."""
     dispute = _locked(actor, dispute, T.SUCCEED, expected_version)
+    for field, value in (
+        ("prevented_criminal_persons", prevented_criminal_persons),
+        ("prevented_mass_petition_persons", prevented_mass_petition_persons),
+    ):
+        if not 0 <= int(value or 0) <= MAX_PERSONS:
+            raise DomainError(_("The number of people is out of range."), field=field)
     if form not in codes.AgreementForm.values:
         raise DomainError(_("Choose whether the agreement is written or oral."), field="form")
     terms = (terms or "").strip()
     if not terms:
         raise DomainError(_("An agreement needs its terms: what each party will do."), field="terms")
     signed_on = _check_date(signed_on, "signed_on")
-    if signed_on < dispute.received_on:
-        raise DomainError(_("The agreement cannot predate the dispute."), field="signed_on")
+    earliest = max(d for d in (dispute.received_on, dispute.accepted_on, _last_session_day(dispute)) if d)
+    if signed_on < earliest:
+        raise DomainError(
+            _("The agreement cannot be signed before %(date)s (acceptance or the last session).")
+            % {"date": earliest.isoformat()},
+            field="signed_on",
+        )
     if performance_deadline is not None:
         _check_date(performance_deadline, "performance_deadline", allow_future=True)
         if performance_deadline < signed_on:
@@ -523,15 +559,32 @@ def dispute_reopen(*, actor, dispute: Dispute, reason: str, expected_version=Non
     dispute = _locked(actor, dispute, T.REOPEN, expected_version)
     reason = _reason(reason)
     today = _today()
+    # The earlier agreement no longer stands (the audit trail keeps what it said); figures that
+    # belonged to the earlier conclusion are cleared with it.
+    old = Agreement.objects.filter(dispute=dispute).first()
+    if old is not None:
+        audit.record(
+            actor=actor,
+            action="dispute.agreement_withdrawn",
+            kind=AuditKind.DELETE,
+            obj=old,
+            changes=audit.snapshot(old),
+        )
+        old.delete()
     return _move(
         actor,
         dispute,
         T.REOPEN,
         reason,
+        accepted_on=dispute.accepted_on or today,
         concluded_on=None,
         archived_on=None,
         outcome="",
         outcome_reason="",
+        prevented_criminal=False,
+        prevented_criminal_persons=0,
+        prevented_mass_petition=False,
+        prevented_mass_petition_persons=0,
         deadline=today + datetime.timedelta(days=codes.DEFAULT_PERIOD_DAYS),
     )
 

@@ -165,12 +165,22 @@ class DisputeStepView(ScopedObjectMixin, View):
         step = self.step
         if step not in STEP_FORMS:
             raise PermissionDenied
+        if step not in self.object.allowed_transitions():
+            # Checked before the form, so that the user hears why even if the form was empty:
+            # someone else moved the case on (their page was older), or the step never applied.
+            if request.POST.get(f"{step}-version") not in (None, "", str(self.object.version)):
+                messages.error(request, str(services.STALE_MESSAGE))
+            else:
+                messages.error(
+                    request,
+                    _("A case that is “%(status)s” cannot be “%(step)s”.")
+                    % {"status": self.object.get_status_display(), "step": codes.STEP_ACTIONS[step]},
+                )
+            return redirect("mediation:detail", pk=pk)
         form = STEP_FORMS[step](request.POST, dispute=self.object, actor=request.user, prefix=step)
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
-            if "performed" in data and data["performed"] == "unknown":
-                data["performed"] = None
             try:
                 STEP_SERVICES[step](actor=request.user, dispute=self.object, expected_version=version, **data)
             except DomainError as exc:

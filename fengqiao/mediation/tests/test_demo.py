@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.db.models import F
 from django.utils import timezone
 
 from fengqiao.core.demo import run_seed
@@ -18,6 +19,10 @@ def test_demo_year_is_consistent(db):
     assert Agreement.objects.filter(dispute__in=succeeded).count() == succeeded.count()
     assert not disputes.filter(status__in=codes.OPEN_STATUSES).exclude(outcome="").exists()
     assert not disputes.filter(status=codes.Status.SUCCEEDED).exclude(outcome=codes.Outcome.SUCCEEDED).exists()
+    assert not disputes.filter(outcome=codes.Outcome.REJECTED, accepted_on__isnull=False).exists()
+    assert not disputes.filter(concluded_on__lt=F("accepted_on")).exists()
+    assert not disputes.filter(prevented_criminal=True).exclude(outcome=codes.Outcome.SUCCEEDED).exists()
+    assert not disputes.filter(concluded_on__isnull=False, days_to_conclude__isnull=True).exists()
     # timelines end where the case is, in time order
     for d in disputes.order_by("?")[:50]:
         events = list(CaseEvent.objects.filter(dispute=d).order_by("at", "id"))

@@ -45,7 +45,7 @@ def test_office_figures_and_success_rate(world, cases):
     totals = m["totals"]
     assert totals["received"] == 6
     assert (totals["succeeded"], totals["failed"], totals["terminated"]) == (3, 1, 1)
-    assert totals["success_rate"] == 75.0  # 3 / (3 + 1): terminated cases reached no outcome
+    assert totals["success_rate"] == 60.0  # 3 / (3 + 1 + 1): every case whose mediation ended
     assert totals["amount"] == 3000
     assert totals["prevented_criminal"] == 3 and totals["prevented_criminal_persons"] == 6
     assert list(m["rows"]) == [world.office_a.pk]
@@ -80,7 +80,7 @@ def test_period_bounds(world, cases):
 def test_stats_page_and_export(world, cases, client_for):
     client = client_for(world.director_a)
     page = client.get("/mediation/stats/")
-    assert page.status_code == 200 and "75.0" in page.content.decode()
+    assert page.status_code == 200 and "60.0" in page.content.decode()
     export = client.get("/mediation/stats/export/")
     assert export.status_code == 200
     rows = list(load_workbook(io.BytesIO(export.content)).worksheets[0].iter_rows(values_only=True))

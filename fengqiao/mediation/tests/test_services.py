@@ -215,3 +215,72 @@ def test_concurrent_intake_never_shares_a_number():
         t.join(timeout=60)
     assert errors == []
     assert sorted(Dispute.objects.values_list("seq", flat=True)) == [1, 2, 3, 4]
+
+
+def test_reopen_withdraws_the_agreement_and_its_figures(world):
+    d = register(world)
+    services.dispute_accept(actor=world.director_a, dispute=d)
+    services.dispute_succeed(actor=world.director_a, dispute=d, form="written", terms="履行", signed_on=TODAY,
+                             prevented_criminal_persons=2)
+    services.dispute_follow_up(actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied",
+                               performed=True)
+    services.dispute_archive(actor=world.director_a, dispute=d)
+    services.dispute_reopen(actor=world.director_a, dispute=d, reason="一方反悔")
+    d.refresh_from_db()
+    assert not hasattr(d, "agreement") or not Dispute.objects.filter(pk=d.pk, agreement__isnull=False).exists()
+    assert (d.prevented_criminal, d.prevented_criminal_persons, d.outcome, d.days_to_conclude) == (False, 0, "", None)
+    assert AuditEvent.objects.filter(action="dispute.agreement_withdrawn").count() == 1
+    services.dispute_terminate(actor=world.director_a, dispute=d, reason="撤回")
+    d.refresh_from_db()
+    assert d.outcome == codes.Outcome.TERMINATED and d.days_to_conclude == 3
+
+
+def test_reopening_a_declined_case_accepts_it(world):
+    d = register(world)
+    services.dispute_reject(actor=world.director_a, dispute=d, reason="不属于调解范围")
+    services.dispute_reopen(actor=world.director_a, dispute=d, reason="复核后受理")
+    d.refresh_from_db()
+    assert d.status == S.ACCEPTED and d.accepted_on == TODAY and d.deadline is not None
+
+
+def test_accept_cannot_undo_an_escalation(world, committee):
+    village_committee = Committee.objects.create(org=world.village_a1, name="甲一村调委会",
+                                                 committee_type=codes.CommitteeType.VILLAGE)
+    d = register(world, committee=village_committee)
+    services.dispute_escalate(actor=world.director_a, dispute=d, committee=committee, reason="涉及多户")
+    with pytest.raises(DomainError) as exc:
+        services.dispute_accept(actor=world.director_a, dispute=d, committee=village_committee)
+    assert exc.value.field == "committee"
+    event = AuditEvent.objects.filter(action="dispute.escalate").get()
+    assert event.changes["committee_id"] == [village_committee.pk, committee.pk]
+    assert event.changes["level"] == [codes.Level.VILLAGE, codes.Level.TOWN]
+
+
+def test_mediators_come_from_the_office_or_the_committee(world, committee):
+    other = Mediator.objects.create(org=world.office_b, full_name="乙镇调解员", full_time=True)
+    d = register(world)
+    with pytest.raises(DomainError) as exc:
+        services.dispute_accept(actor=world.city_admin, dispute=d, mediators=[other])
+    assert exc.value.field == "mediators"
+    other.committees.add(committee)  # a member of the handling committee may mediate
+    services.dispute_accept(actor=world.city_admin, dispute=d, committee=committee, mediators=[other])
+
+
+def test_numbers_and_dates_out_of_range(world):
+    with pytest.raises(DomainError) as exc:
+        register(world, people_count=10**12)
+    assert exc.value.field == "people_count"
+    d = register(world, received_on=TODAY - datetime.timedelta(days=10))
+    services.dispute_accept(actor=world.director_a, dispute=d)
+    with pytest.raises(DomainError) as exc:
+        services.session_add(actor=world.director_a, dispute=d, held_on=TODAY - datetime.timedelta(days=9),
+                             place="调解室", record="记录")
+    assert exc.value.field == "held_on"
+    with pytest.raises(DomainError) as exc:
+        services.dispute_succeed(actor=world.director_a, dispute=d, form="oral", terms="履行",
+                                 signed_on=TODAY - datetime.timedelta(days=5))
+    assert exc.value.field == "signed_on"
+    with pytest.raises(DomainError) as exc:
+        services.dispute_succeed(actor=world.director_a, dispute=d, form="oral", terms="履行", signed_on=TODAY,
+                                 prevented_criminal_persons=10**9)
+    assert exc.value.field == "prevented_criminal_persons"
