@@ -65,13 +65,16 @@ class HomeView(LoginRequiredMixin, View):
         from fengqiao.orgs.selectors import org_subtree_counts
 
         user = request.user
-        from .navigation import modules_for, summaries_for
+        from .context_processors import platform
+        from .navigation import summaries_for
 
         scope = [{"node": n, "counts": org_subtree_counts(n)} for n in user.scope_nodes()]
-        return render(request, "core/home.html", {"scope": scope, "modules": summaries_for(user, modules_for(user))})
+        # The navigation already lists the user's modules; the home page adds their figures.
+        modules = summaries_for(user, [dict(item) for item in platform(request)["nav_modules"]])
+        return render(request, "core/home.html", {"scope": scope, "modules": modules})
 
 
-def _parse_date(value):
+def parse_date(value):
     """A filter date, or None when it is missing, malformed or outside any plausible record."""
     try:
         day = datetime.date.fromisoformat(value) if value else None
@@ -91,8 +94,8 @@ class AuditListView(ModuleMixin, View):
             "org": request.GET.get("org", "").strip(),
             "object_type": request.GET.get("object_type", "").strip(),
             "kind": request.GET.get("kind", "").strip(),
-            "date_from": _parse_date(request.GET.get("date_from")),
-            "date_to": _parse_date(request.GET.get("date_to")),
+            "date_from": parse_date(request.GET.get("date_from")),
+            "date_to": parse_date(request.GET.get("date_to")),
         }
         bad_date = any(request.GET.get(k) and filters[k] is None for k in ("date_from", "date_to"))
         page = selectors.audit_search(request.user, cursor=request.GET.get("cursor"), **filters)

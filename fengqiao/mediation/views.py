@@ -9,7 +9,7 @@ from django.views import View
 
 from fengqiao.core.errors import DomainError
 from fengqiao.core.permissions import Action, Module
-from fengqiao.core.views import ModuleMixin, ScopedObjectMixin, _parse_date, apply_domain_error
+from fengqiao.core.views import ModuleMixin, ScopedObjectMixin, apply_domain_error, parse_date
 
 from . import codes, codes_gbt, forms, selectors, services
 from .models import Dispute
@@ -28,8 +28,8 @@ class DisputeListView(ModuleMixin, View):
             "overdue": g.get("overdue") == "1",
             "at_risk": g.get("at_risk") == "1",
             "open_only": g.get("open") == "1",
-            "date_from": _parse_date(g.get("date_from")),
-            "date_to": _parse_date(g.get("date_to")),
+            "date_from": parse_date(g.get("date_from")),
+            "date_to": parse_date(g.get("date_to")),
         }
         page = selectors.dispute_search(request.user, cursor=g.get("cursor"), **filters)
         zh = request.LANGUAGE_CODE.startswith("zh")
@@ -200,8 +200,8 @@ class DisputeStepView(ScopedObjectMixin, View):
 
 def _period(request):
     today = timezone.localdate()
-    date_from = _parse_date(request.GET.get("date_from")) or today.replace(month=1, day=1)
-    date_to = _parse_date(request.GET.get("date_to")) or today
+    date_from = parse_date(request.GET.get("date_from")) or today.replace(month=1, day=1)
+    date_to = parse_date(request.GET.get("date_to")) or today
     if date_to < date_from:
         date_from, date_to = date_to, date_from
     return date_from, date_to
