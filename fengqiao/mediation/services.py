@@ -21,7 +21,7 @@ from fengqiao.core.scoping import in_scope
 from fengqiao.core.validators import normalize_id_number, normalize_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
-from . import codes, codes_gbt
+from . import codes, codes_gbt, signals
 from .codes import Transition
 from .models import Agreement, CaseCounter, CaseEvent, Committee, Dispute, FollowUp, MediationSession, Party
 
@@ -254,6 +254,7 @@ def dispute_register(
         party.org_id = dispute.org_id
         party.save()
     _event(actor, dispute, T.REGISTER, "")
+    signals.dispute_moved.send(sender=Dispute, dispute=dispute, transition=T.REGISTER, from_status="", actor=actor)
     audit.record(
         actor=actor,
         action="dispute.register",
@@ -301,6 +302,9 @@ def _move(actor, dispute: Dispute, transition: str, note: str = "", **fields) ->
     dispute.version += 1
     dispute.save()
     _event(actor, dispute, transition, from_status, note)
+    signals.dispute_moved.send(
+        sender=Dispute, dispute=dispute, transition=transition, from_status=from_status, actor=actor
+    )
     changes = audit.diff(before, audit.snapshot(dispute))
     changes.pop("version", None)
     if note:
