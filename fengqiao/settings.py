@@ -123,6 +123,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 SQLITE_PATH = _path(env.str("SQLITE_PATH", default=str(VAR_DIR / "fengqiao.sqlite3")))
 DATABASE_URL = env.str("DATABASE_URL", default="")
+# Lets several test runs share one machine without sharing a test database (e.g. "-a", "-b").
+TEST_DB_TAG = env.str("FENGQIAO_TEST_DB_TAG", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -132,6 +134,8 @@ if DATABASE_URL:
     # outlive them and keep the test database busy at teardown.
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if TEST_DB_TAG:
+        DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}{TEST_DB_TAG}"}
 else:
     DATABASES = {
         "default": {
@@ -149,7 +153,7 @@ else:
             },
             # A file, not Django's shared in-memory database: that one locks whole tables and
             # ignores busy_timeout, so concurrency tests would test something production never runs.
-            "TEST": {"NAME": str(VAR_DIR / "test-fengqiao.sqlite3")},
+            "TEST": {"NAME": str(VAR_DIR / f"test-fengqiao{TEST_DB_TAG}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
