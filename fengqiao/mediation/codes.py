@@ -51,6 +51,11 @@ class Transition(models.TextChoices):
     REOPEN = "reopen", _("Reopened")
     ESCALATE = "escalate", _("Passed up to a higher committee")
     EDIT = "edit", _("Details changed")
+    REFER = "refer", _("Referred to another channel")
+    REFERRAL_RESULT = "referral_result", _("Result of the referral received")
+    CONFIRM = "confirm", _("Judicial confirmation applied for")
+    CONFIRM_RESULT = "confirm_result", _("Court's ruling on confirmation received")
+    WARNING = "warning", _("Early warning")
 
 
 T = Transition
@@ -67,6 +72,17 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     T.REOPEN: (frozenset({S.ARCHIVED, S.REJECTED, S.FAILED, S.TERMINATED}), S.ACCEPTED),
     T.ESCALATE: (frozenset({S.REGISTERED, S.ACCEPTED, S.MEDIATING}), None),
     T.EDIT: (frozenset(OPEN_STATUSES), None),
+    T.REFER: (frozenset({S.REJECTED, S.FAILED, S.TERMINATED, S.FOLLOWED_UP, S.ARCHIVED}), None),
+    T.REFERRAL_RESULT: (frozenset({S.REJECTED, S.FAILED, S.TERMINATED, S.FOLLOWED_UP, S.ARCHIVED}), None),
+    T.CONFIRM: (frozenset({S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED}), None),
+    T.CONFIRM_RESULT: (frozenset({S.SUCCEEDED, S.FOLLOWED_UP, S.ARCHIVED}), None),
+}
+# Steps that only apply when the case has something pending (a referral without its result, an
+# application for confirmation without the ruling); the services check it too.
+CONDITIONAL_STEPS = {
+    T.REFERRAL_RESULT: "pending_referral",
+    T.CONFIRM_RESULT: "pending_confirmation",
+    T.CONFIRM: "confirmable",
 }
 
 
@@ -84,6 +100,10 @@ STEP_ACTIONS = {
     T.REOPEN: pgettext_lazy("case action", "Reopen"),
     T.ESCALATE: pgettext_lazy("case action", "Pass up to a higher committee"),
     T.EDIT: pgettext_lazy("case action", "Change details"),
+    T.REFER: pgettext_lazy("case action", "Refer to another channel"),
+    T.REFERRAL_RESULT: pgettext_lazy("case action", "Record the referral's result"),
+    T.CONFIRM: pgettext_lazy("case action", "Record an application for judicial confirmation"),
+    T.CONFIRM_RESULT: pgettext_lazy("case action", "Record the court's ruling"),
 }
 
 
@@ -178,3 +198,126 @@ class Satisfaction(models.TextChoices):
 
 DEFAULT_PERIOD_DAYS = 30
 AT_RISK_DAYS = 5  # a case is "at risk" this many days before its deadline
+
+
+# --- linkage with the other channels (诉调、仲调、访调… and the non-litigation channels) -------------
+
+
+class LinkageChannel(models.TextChoices):
+    """Where a dispute goes when mediation fails or does not suit it."""
+
+    LITIGATION = "litigation", _("Litigation (诉讼)")
+    ARBITRATION = "arbitration", _("Arbitration (仲裁)")
+    ADMIN_RULING = "admin_ruling", _("Administrative ruling (行政裁决)")
+    ADMIN_REVIEW = "admin_review", _("Administrative reconsideration (行政复议)")
+    NOTARY = "notary", _("Notarisation (公证)")
+    LAWYER_MEDIATION = "lawyer_mediation", _("Lawyer mediation (律师调解)")
+    LEGAL_AID = "legal_aid", _("Legal aid (法律援助)")
+
+
+class LinkageOutcome(models.TextChoices):
+    PENDING = "pending", _("Awaiting the result")
+    RESOLVED = "resolved", _("Resolved there")
+    NOT_RESOLVED = "not_resolved", _("Not resolved there")
+    NOT_ACCEPTED = "not_accepted", _("Not taken up by the receiving body")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the parties")
+
+
+class ConfirmationResult(models.TextChoices):
+    PENDING = "pending", _("Awaiting the court's ruling")
+    CONFIRMED = "confirmed", _("Confirmed valid")
+    REFUSED = "refused", _("Not confirmed")
+    WITHDRAWN = "withdrawn", _("Application withdrawn")
+
+
+# Article 33 of the People's Mediation Law: the parties apply jointly within 30 days of the
+# agreement taking effect.
+CONFIRMATION_WINDOW_DAYS = 30
+
+
+# --- early warning ---------------------------------------------------------------------------------
+
+
+class RiskKind(models.TextChoices):
+    CRIMINAL = "criminal", _("May turn criminal (民转刑)")
+    MASS = "mass", _("May become a mass incident")
+    AMOUNT = "amount", _("Large amount involved")
+
+
+class RiskLevel(models.IntegerChoices):
+    YELLOW = 1, _("Yellow")
+    ORANGE = 2, _("Orange")
+    RED = 3, _("Red")
+
+
+RISK_LEVEL_COLOURS = {RiskLevel.YELLOW: "warning", RiskLevel.ORANGE: "orange", RiskLevel.RED: "danger"}
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    HANDLED = "handled", _("Handled")
+
+
+# Words in a description that suggest violence, revenge or self-harm; matched after normalisation.
+THREAT_WORDS = (
+    "杀了",
+    "杀人",
+    "砍死",
+    "砍人",
+    "弄死",
+    "捅死",
+    "捅了",
+    "报复",
+    "同归于尽",
+    "放火",
+    "烧死",
+    "炸了",
+    "拼命",
+    "灭门",
+    "跳楼",
+    "喝农药",
+    "自杀",
+    "以死相逼",
+    "拿刀",
+    "持刀",
+)
+INJURY_WORDS = ("受伤", "打伤", "殴打", "住院", "骨折", "流血", "轻伤", "重伤", "致残", "打架", "斗殴")
+
+# Amounts (yuan) from which a case is flagged yellow, orange, red.
+AMOUNT_THRESHOLDS = ((1_000_000, RiskLevel.RED), (500_000, RiskLevel.ORANGE), (100_000, RiskLevel.YELLOW))
+# Parties or people involved from which a case counts as a possible mass incident.
+MASS_PEOPLE_ORANGE = 10
+MASS_PARTIES_ORANGE = 5
+# Open disputes within this many days against one respondent or at one place.
+CLUSTER_DAYS = 30
+CLUSTER_ORANGE = 3
+CLUSTER_RED = 5
+# Disputes between the same parties within this many days count as repeated.
+REPEAT_DAYS = 365
+
+
+# Why a warning was raised: code → text with the reason's parameters.
+RISK_REASONS = {
+    "threat_words": _("Threatening words in the description: %(words)s"),
+    "injury": _("Injury or violence mentioned: %(words)s"),
+    "repeated": _("%(count)s earlier disputes between the same parties within a year"),
+    "scale_major": _("Recorded as a major group incident"),
+    "scale_group": _("Recorded as a group incident"),
+    "many_people": _("%(count)s people involved"),
+    "many_parties": _("%(count)s parties"),
+    "same_respondent": _("%(count)s open disputes against the same respondent within %(days)s days"),
+    "same_place": _("%(count)s open disputes at the same place within %(days)s days"),
+    "amount": _("Amount involved: %(amount)s yuan"),
+}
+
+
+def risk_reason_text(reason: dict) -> str:
+    template = RISK_REASONS.get(reason.get("code", ""))
+    if template is None:
+        return str(reason.get("code", ""))
+    params = {k: ("、".join(v) if isinstance(v, list) else v) for k, v in reason.items() if k != "code"}
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)

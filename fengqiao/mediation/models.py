@@ -17,6 +17,7 @@ from fengqiao.core.scoping import register_scoped
 from fengqiao.core.validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
 from . import codes
+from .matching import identity_key
 
 
 @register_scoped
@@ -136,6 +137,20 @@ class Dispute(TenantModel):
     )
     people_count = models.PositiveIntegerField(_("people involved"), default=2)
     scale = models.CharField(_("scale"), max_length=2, default="01")
+    place = models.CharField(_("place where it arose"), max_length=200, blank=True)
+    # Normalised place, so that disputes at one place are found whatever the spelling.
+    place_key = models.CharField(_("place key"), max_length=200, blank=True, editable=False)
+    screening = models.ForeignKey(
+        "ScreeningRound",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        verbose_name=_("found in screening round"),
+    )
+    # The highest level among the case's early warnings not yet handled (0: none); kept with the
+    # case so that lists filter and sort on it without a join.
+    risk_level = models.PositiveSmallIntegerField(_("warning level"), default=0, editable=False)
     committee = models.ForeignKey(
         Committee,
         on_delete=models.PROTECT,
@@ -183,6 +198,16 @@ class Dispute(TenantModel):
             models.Index(fields=["committee", "-received_on", "-id"], name="dispute_committee_recv"),
             models.Index(fields=["office", "deadline"], name="dispute_office_deadline"),
             models.Index(fields=["office", "concluded_on", "outcome"], name="dispute_office_concluded"),
+            models.Index(
+                fields=["office", "place_key", "received_on"],
+                name="dispute_office_place",
+                condition=~models.Q(place_key=""),
+            ),
+            models.Index(
+                fields=["office", "-risk_level", "-received_on"],
+                name="dispute_office_risk",
+                condition=models.Q(risk_level__gt=0),
+            ),
         ]
 
     def __str__(self):
@@ -221,6 +246,9 @@ class Party(DisputeChild):
     org_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # Who the party is for matching across cases: the ID number or organisation code when known,
+    # else the normalised name.
+    identity_key = models.CharField(_("identity key"), max_length=100, blank=True, editable=False)
 
     sensitive_fields = {"id_number": mask_id_number, "phone": mask_phone}
 
@@ -228,7 +256,14 @@ class Party(DisputeChild):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["dispute", "side", "id"]
-        indexes = [models.Index(fields=["office", "name"], name="party_office_name")]
+        indexes = [
+            models.Index(fields=["office", "name"], name="party_office_name"),
+            models.Index(fields=["office", "identity_key"], name="party_office_identity"),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.identity_key = identity_key(self.name, self.id_number, self.org_code)
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return self.name
@@ -320,3 +355,209 @@ class FollowUp(DisputeChild):
 
     def __str__(self):
         return f"{self.dispute_id} {self.visited_on}"
+
+
+@register_scoped
+class MediationPeriod(TenantModel):
+    """The mediation period for a kind of dispute, set by the city (or an office for its own
+    cases): a GB/T 31000 code of either level. The most specific rule wins; the default is 30 days."""
+
+    scope_module = Module.MEDIATION
+
+    code = models.CharField(_("dispute type"), max_length=4)
+    days = models.PositiveSmallIntegerField(_("period (days)"))
+
+    class Meta:
+        verbose_name = _("mediation period")
+        verbose_name_plural = _("mediation periods")
+        ordering = ["org", "code"]
+        constraints = [models.UniqueConstraint(fields=["org", "code"], name="period_unique_code_per_org")]
+
+    def __str__(self):
+        return f"{self.code}: {self.days}"
+
+
+@register_scoped
+class Referral(DisputeChild):
+    """A case passed on to another channel (诉讼, 仲裁, 公证, 法律援助 …) and what came of it there."""
+
+    scope_module = Module.MEDIATION
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("dispute"))
+    channel = models.CharField(_("channel"), max_length=20, choices=codes.LinkageChannel.choices)
+    receiving_body = models.CharField(_("receiving body"), max_length=100)
+    referred_on = models.DateField(_("referred on"))
+    reason = models.TextField(_("reason"), blank=True)
+    outcome = models.CharField(
+        _("result"), max_length=16, choices=codes.LinkageOutcome.choices, default=codes.LinkageOutcome.PENDING
+    )
+    result = models.TextField(_("result details"), blank=True)
+    result_on = models.DateField(_("result received on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral to another channel")
+        verbose_name_plural = _("referrals to other channels")
+        ordering = ["dispute", "referred_on", "id"]
+        indexes = [models.Index(fields=["office", "channel", "referred_on"], name="referral_office_channel")]
+
+    def __str__(self):
+        return f"{self.dispute_id} → {self.get_channel_display()}"
+
+
+@register_scoped
+class JudicialConfirmation(DisputeChild):
+    """An application to the court for judicial confirmation (司法确认) of the agreement, and the
+    ruling. The parties must apply within 30 days of the agreement taking effect."""
+
+    scope_module = Module.MEDIATION
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="confirmations", verbose_name=_("dispute")
+    )
+    court = models.CharField(_("court"), max_length=100)
+    applied_on = models.DateField(_("applied on"))
+    result = models.CharField(
+        _("ruling"),
+        max_length=16,
+        choices=codes.ConfirmationResult.choices,
+        default=codes.ConfirmationResult.PENDING,
+    )
+    ruled_on = models.DateField(_("ruled on"), null=True, blank=True)
+    ruling_number = models.CharField(_("ruling number"), max_length=60, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("judicial confirmation")
+        verbose_name_plural = _("judicial confirmations")
+        ordering = ["dispute", "applied_on", "id"]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.court}"
+
+
+@register_scoped
+class RiskFlag(DisputeChild):
+    """An early warning (预警) raised on a case by the rules: its kind, level and reasons, and how
+    the office acknowledged and handled it. One unhandled flag per kind and case."""
+
+    scope_module = Module.MEDIATION
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="flags", verbose_name=_("dispute"))
+    kind = models.CharField(_("kind"), max_length=16, choices=codes.RiskKind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=codes.RiskLevel.choices)
+    reasons = models.JSONField(_("reasons"), default=list)
+    status = models.CharField(
+        _("status"), max_length=16, choices=codes.FlagStatus.choices, default=codes.FlagStatus.OPEN
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    handling = models.TextField(_("measures taken"), blank=True)
+
+    class Meta:
+        verbose_name = _("early warning")
+        verbose_name_plural = _("early warnings")
+        ordering = ["-level", "-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "kind"],
+                condition=~models.Q(status="handled"),
+                name="riskflag_one_unhandled_per_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["office", "status", "-level", "-raised_at"], name="riskflag_office_status")]
+
+    def __str__(self):
+        return f"{self.dispute_id} {self.get_kind_display()} {self.get_level_display()}"
+
+    def reason_texts(self) -> list[str]:
+        return [codes.risk_reason_text(r) for r in self.reasons]
+
+
+@register_scoped
+class ScreeningRound(TenantModel):
+    """A round of dispute screening (矛盾纠纷排查) in a village or town for a period: who took part
+    and what was found. Disputes registered from it point back to it."""
+
+    scope_module = Module.MEDIATION
+
+    period_from = models.DateField(_("period from"))
+    period_to = models.DateField(_("period to"))
+    held_on = models.DateField(_("held on"))
+    participants = models.CharField(_("participants"), max_length=300)
+    disputes_found = models.PositiveIntegerField(_("disputes found"), default=0)
+    risks_found = models.PositiveIntegerField(_("risks found"), default=0)
+    findings = models.TextField(_("findings"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("screening round")
+        verbose_name_plural = _("screening rounds")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["office", "-held_on", "-id"], name="screening_office_held")]
+
+    def __str__(self):
+        return f"{self.org} {self.period_from}–{self.period_to}"
+
+
+@register_scoped
+class MajorIncident(TenantModel):
+    """A major mass incident (重大群体性事件) in the office's area, and whether improper or late
+    mediation caused it (standard 8 wants none)."""
+
+    scope_module = Module.MEDIATION
+
+    occurred_on = models.DateField(_("occurred on"))
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"))
+    people_count = models.PositiveIntegerField(_("people involved"))
+    dispute = models.ForeignKey(
+        Dispute,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="major_incidents",
+        verbose_name=_("related dispute"),
+    )
+    caused_by_mediation = models.BooleanField(_("caused by improper or late mediation"), default=False)
+    cause_note = models.TextField(_("finding on the cause"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("major mass incident")
+        verbose_name_plural = _("major mass incidents")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["office", "-occurred_on"], name="incident_office_occurred")]
+
+    def __str__(self):
+        return self.title

@@ -21,9 +21,25 @@ from fengqiao.core.scoping import in_scope
 from fengqiao.core.validators import normalize_id_number, normalize_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
-from . import codes, codes_gbt, signals
+from . import codes, codes_gbt, risk, signals
 from .codes import Transition
-from .models import Agreement, CaseCounter, CaseEvent, Committee, Dispute, FollowUp, MediationSession, Party
+from .matching import place_key
+from .models import (
+    Agreement,
+    CaseCounter,
+    CaseEvent,
+    Committee,
+    Dispute,
+    FollowUp,
+    JudicialConfirmation,
+    MajorIncident,
+    MediationPeriod,
+    MediationSession,
+    Party,
+    Referral,
+    RiskFlag,
+    ScreeningRound,
+)
 
 T = Transition
 
@@ -190,8 +206,11 @@ def dispute_register(
     referral_source: str = "",
     referral_body: str = "",
     committee: Committee | None = None,
+    place: str = "",
+    screening: ScreeningRound | None = None,
 ) -> Dispute:
-    """Register a dispute (登记) with its parties and give it its case number."""
+    """Register a dispute (登记) with its parties and give it its case number; the warning rules
+    run on it at once."""
     org = OrgNode.objects.get(pk=org.pk)
     _require(actor, org, Action.CREATE)
     if org.kind not in (OrgKind.TOWN, OrgKind.VILLAGE, OrgKind.CITY):
@@ -225,6 +244,12 @@ def dispute_register(
     amount = _check_amount(amount, "amount")
     cleaned = _clean_parties(parties)
     _check_committee(actor, committee, org)
+    place = (place or "").strip()[:200]
+    if screening is not None:
+        if channel != codes.Channel.SCREENING:
+            raise DomainError(_("Only a dispute found in screening belongs to a screening round."), field="screening")
+        if screening.office_id != org.office_id:
+            raise DomainError(_("The screening round belongs to another office."), field="screening")
 
     office = OrgNode.objects.get(pk=org.office_id)
     year = received_on.year
@@ -244,6 +269,9 @@ def dispute_register(
         amount=amount,
         people_count=people_count,
         scale=scale,
+        place=place,
+        place_key=place_key(place),
+        screening=screening,
         committee=committee,
         level=_level_for(org, committee),
         received_on=received_on,
@@ -262,6 +290,7 @@ def dispute_register(
         obj=dispute,
         changes={"number": [None, dispute.number], "parties": [None, len(cleaned)]},
     )
+    _refresh_flags(actor, dispute, cleaned)
     return dispute
 
 
@@ -344,7 +373,9 @@ def dispute_accept(
             _("The case is already at a higher level; choose a committee at that level or above."), field="committee"
         )
     today = _today()
-    days = period_days or codes.DEFAULT_PERIOD_DAYS
+    days = period_days or period_for(dispute)
+    if not 1 <= days <= 366:
+        raise DomainError(_("The mediation period must be between 1 and 366 days."), field="period_days")
     dispute = _move(
         actor,
         dispute,
@@ -589,7 +620,7 @@ def dispute_reopen(*, actor, dispute: Dispute, reason: str, expected_version=Non
         prevented_criminal_persons=0,
         prevented_mass_petition=False,
         prevented_mass_petition_persons=0,
-        deadline=today + datetime.timedelta(days=codes.DEFAULT_PERIOD_DAYS),
+        deadline=today + datetime.timedelta(days=period_for(dispute)),
     )
 
 
@@ -602,3 +633,502 @@ def dispute_escalate(*, actor, dispute: Dispute, committee: Committee, reason: s
         raise DomainError(_("Choose a committee at a higher level than the current one."), field="committee")
     _check_committee(actor, committee, dispute.org)
     return _move(actor, dispute, T.ESCALATE, reason, committee=committee, level=committee.level)
+
+
+# --- changing details ------------------------------------------------------------------------------
+
+EDITABLE_FIELDS = ("summary", "description", "event_type", "amount", "people_count", "scale", "place")
+
+
+@transaction.atomic
+def dispute_update(
+    *,
+    actor,
+    dispute: Dispute,
+    expected_version=None,
+    summary: str,
+    description: str,
+    event_type: str,
+    amount=None,
+    people_count: int = 2,
+    scale: str = "01",
+    place: str = "",
+) -> Dispute:
+    """Correct or complete the details of an open case; the warning rules run again."""
+    dispute = _locked(actor, dispute, T.EDIT, expected_version)
+    summary, description = (summary or "").strip(), (description or "").strip()
+    if not summary:
+        raise DomainError(_("Give the dispute a short summary."), field="summary")
+    if not description:
+        raise DomainError(_("Describe the dispute."), field="description")
+    if not codes_gbt.is_valid_event_type(event_type or ""):
+        raise DomainError(_("Unknown dispute type code: %(code)s") % {"code": event_type}, field="event_type")
+    if scale not in codes_gbt.SCALES:
+        raise DomainError(_("Unknown scale."), field="scale")
+    try:
+        people_count = int(people_count)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter the number of people involved."), field="people_count") from None
+    if not 2 <= people_count <= MAX_PERSONS:
+        raise DomainError(_("A dispute involves at least two people."), field="people_count")
+    place = (place or "").strip()[:200]
+    new = {
+        "summary": summary,
+        "description": description,
+        "event_type": event_type,
+        "stat_category": codes_gbt.stat_category_for(event_type),
+        "amount": _check_amount(amount, "amount"),
+        "people_count": people_count,
+        "scale": scale,
+        "place": place,
+        "place_key": place_key(place),
+    }
+    changed = [k for k, v in new.items() if getattr(dispute, k) != v and k in EDITABLE_FIELDS]
+    if not changed:
+        raise DomainError(_("Nothing was changed."), code="unchanged")
+    labels = "、".join(str(Dispute._meta.get_field(k).verbose_name) for k in changed)
+    dispute = _move(actor, dispute, T.EDIT, labels, **new)
+    _refresh_flags(actor, dispute)
+    return dispute
+
+
+# --- mediation periods -----------------------------------------------------------------------------
+
+
+def period_for(dispute: Dispute) -> int:
+    """The period configured for the case's type: the most specific code (two-level before
+    first-level), from the nearest unit (office before city); else the default."""
+    org = dispute.org if dispute.org_id else OrgNode.objects.get(pk=dispute.org_id)
+    code = dispute.event_type or ""
+    rules = {
+        (r.code, r.org.depth): r.days
+        for r in MediationPeriod.objects.filter(org__path__in=org.ancestor_paths(), code__in=[code, code[:2]])
+        .select_related("org")
+        .only("code", "days", "org__depth")
+    }
+    for key in sorted(rules, key=lambda k: (len(k[0]), k[1]), reverse=True):
+        return rules[key]
+    return codes.DEFAULT_PERIOD_DAYS
+
+
+def _require_period_admin(actor, org: OrgNode):
+    if not in_scope(actor, org, Action.APPROVE, Module.MEDIATION):
+        raise Forbidden(_("Only the bureau or the office's director may set mediation periods."))
+
+
+@transaction.atomic
+def period_set(*, actor, org: OrgNode, code: str, days) -> MediationPeriod:
+    """Set the mediation period for a dispute type in a unit (the city or an office)."""
+    org = OrgNode.objects.get(pk=org.pk)
+    _require_period_admin(actor, org)
+    if org.kind not in (OrgKind.CITY, OrgKind.TOWN):
+        raise DomainError(_("Set periods for the city or for an office."), field="org")
+    code = (code or "").strip()
+    if not (len(code) == 2 and code in codes_gbt.EVENT_CLASSES) and not codes_gbt.is_valid_event_type(code):
+        raise DomainError(_("Unknown dispute type code: %(code)s") % {"code": code}, field="code")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter the period in days."), field="days") from None
+    if not 1 <= days <= 366:
+        raise DomainError(_("The mediation period must be between 1 and 366 days."), field="days")
+    period = MediationPeriod.objects.select_for_update().filter(org=org, code=code).first()
+    if period is None:
+        period = MediationPeriod.objects.create(org=org, code=code, days=days)
+        audit.record_create(actor=actor, obj=period, action="mediation_period.create")
+        return period
+    before = audit.snapshot(period)
+    period.days = days
+    period.save(update_fields=["days", "updated_at"])
+    audit.record_update(actor=actor, obj=period, before=before, action="mediation_period.update")
+    return period
+
+
+@transaction.atomic
+def period_delete(*, actor, period: MediationPeriod) -> None:
+    """Remove a period rule: that type falls back to the wider rule or the default."""
+    period = MediationPeriod.objects.select_for_update().select_related("org").get(pk=period.pk)
+    _require_period_admin(actor, period.org)
+    audit.record(
+        actor=actor, action="mediation_period.delete", kind=AuditKind.DELETE, obj=period, changes=audit.snapshot(period)
+    )
+    period.delete()
+
+
+# --- linkage: referral to other channels and judicial confirmation --------------------------------
+
+
+@transaction.atomic
+def dispute_refer(
+    *,
+    actor,
+    dispute: Dispute,
+    channel: str,
+    receiving_body: str,
+    referred_on,
+    reason: str = "",
+    expected_version=None,
+) -> Referral:
+    """Pass a case whose mediation failed or did not suit it on to another channel (诉讼, 仲裁,
+    行政裁决, 行政复议, 公证, 律师调解, 法律援助)."""
+    dispute = _locked(actor, dispute, T.REFER, expected_version)
+    if dispute.outcome == codes.Outcome.SUCCEEDED:
+        raise DomainError(_("The parties reached an agreement; there is nothing to refer."), code="illegal_transition")
+    if channel not in codes.LinkageChannel.values:
+        raise DomainError(_("Choose the channel the case goes to."), field="channel")
+    receiving_body = (receiving_body or "").strip()
+    if not receiving_body:
+        raise DomainError(_("Enter the body that receives the case."), field="receiving_body")
+    referred_on = _check_date(referred_on, "referred_on")
+    if referred_on < dispute.received_on:
+        raise DomainError(_("A case cannot be referred before it was received."), field="referred_on")
+    if Referral.objects.filter(dispute=dispute, channel=channel, outcome=codes.LinkageOutcome.PENDING).exists():
+        raise DomainError(
+            _("The case is already with that channel and its result is awaited."), field="channel", code="duplicate"
+        )
+    referral = Referral.objects.create(
+        dispute=dispute,
+        org_id=dispute.org_id,
+        channel=channel,
+        receiving_body=receiving_body,
+        referred_on=referred_on,
+        reason=(reason or "").strip(),
+    )
+    _move(actor, dispute, T.REFER, f"{referral.get_channel_display()} · {receiving_body}")
+    return referral
+
+
+@transaction.atomic
+def referral_record_result(
+    *,
+    actor,
+    dispute: Dispute,
+    referral: Referral,
+    outcome: str,
+    result_on,
+    result: str = "",
+    expected_version=None,
+) -> Referral:
+    """What came of a referral, as the receiving body reports it back."""
+    dispute = _locked(actor, dispute, T.REFERRAL_RESULT, expected_version)
+    referral = Referral.objects.select_for_update().filter(pk=referral.pk, dispute=dispute).first()
+    if referral is None:
+        raise DomainError(_("Choose a referral of this case."), field="referral")
+    if referral.outcome != codes.LinkageOutcome.PENDING:
+        raise DomainError(_("The result of this referral is already recorded."), field="referral")
+    if outcome not in codes.LinkageOutcome.values or outcome == codes.LinkageOutcome.PENDING:
+        raise DomainError(_("Choose the result."), field="outcome")
+    result_on = _check_date(result_on, "result_on")
+    if result_on < referral.referred_on:
+        raise DomainError(_("The result cannot come before the referral."), field="result_on")
+    before = audit.snapshot(referral)
+    referral.outcome, referral.result_on, referral.result = outcome, result_on, (result or "").strip()
+    referral.save()
+    audit.record_update(actor=actor, obj=referral, before=before, action="referral.result")
+    _move(actor, dispute, T.REFERRAL_RESULT, f"{referral.get_channel_display()} · {referral.get_outcome_display()}")
+    return referral
+
+
+def confirmation_window(dispute: Dispute) -> tuple[datetime.date, datetime.date] | None:
+    """The days on which the parties may apply for judicial confirmation, or None without a
+    written agreement."""
+    agreement = Agreement.objects.filter(dispute=dispute).first()
+    if agreement is None or agreement.form != codes.AgreementForm.WRITTEN:
+        return None
+    return agreement.signed_on, agreement.signed_on + datetime.timedelta(days=codes.CONFIRMATION_WINDOW_DAYS)
+
+
+@transaction.atomic
+def confirmation_apply(
+    *, actor, dispute: Dispute, court: str, applied_on, note: str = "", expected_version=None
+) -> JudicialConfirmation:
+    """The parties' joint application to the court for judicial confirmation of the agreement,
+    within 30 days of it taking effect (People's Mediation Law, art. 33)."""
+    dispute = _locked(actor, dispute, T.CONFIRM, expected_version)
+    window = confirmation_window(dispute)
+    if window is None:
+        raise DomainError(_("Only a written agreement can be confirmed by a court."), code="illegal_transition")
+    court = (court or "").strip()
+    if not court:
+        raise DomainError(_("Enter the court."), field="court")
+    applied_on = _check_date(applied_on, "applied_on")
+    start, end = window
+    if applied_on < start:
+        raise DomainError(_("The application cannot precede the agreement."), field="applied_on")
+    if applied_on > end:
+        raise DomainError(
+            _("The 30 days for judicial confirmation ended on %(date)s.") % {"date": end.isoformat()},
+            field="applied_on",
+        )
+    blocking = JudicialConfirmation.objects.filter(
+        dispute=dispute, result__in=[codes.ConfirmationResult.PENDING, codes.ConfirmationResult.CONFIRMED]
+    ).first()
+    if blocking is not None:
+        raise DomainError(_("The agreement is already before the court or confirmed."), field="court", code="duplicate")
+    confirmation = JudicialConfirmation.objects.create(
+        dispute=dispute, org_id=dispute.org_id, court=court, applied_on=applied_on, note=(note or "").strip()
+    )
+    _move(actor, dispute, T.CONFIRM, court)
+    return confirmation
+
+
+@transaction.atomic
+def confirmation_record_result(
+    *,
+    actor,
+    dispute: Dispute,
+    result: str,
+    ruled_on,
+    ruling_number: str = "",
+    note: str = "",
+    expected_version=None,
+) -> JudicialConfirmation:
+    """The court's ruling on the pending application."""
+    dispute = _locked(actor, dispute, T.CONFIRM_RESULT, expected_version)
+    confirmation = (
+        JudicialConfirmation.objects.select_for_update()
+        .filter(dispute=dispute, result=codes.ConfirmationResult.PENDING)
+        .first()
+    )
+    if confirmation is None:
+        raise DomainError(
+            _("No application for judicial confirmation is awaiting a ruling."), code="illegal_transition"
+        )
+    if result not in codes.ConfirmationResult.values or result == codes.ConfirmationResult.PENDING:
+        raise DomainError(_("Choose the ruling."), field="result")
+    ruled_on = _check_date(ruled_on, "ruled_on")
+    if ruled_on < confirmation.applied_on:
+        raise DomainError(_("The ruling cannot come before the application."), field="ruled_on")
+    before = audit.snapshot(confirmation)
+    confirmation.result, confirmation.ruled_on = result, ruled_on
+    confirmation.ruling_number = (ruling_number or "").strip()
+    if note:
+        confirmation.note = "\n".join(x for x in (confirmation.note, note.strip()) if x)
+    confirmation.save()
+    audit.record_update(actor=actor, obj=confirmation, before=before, action="confirmation.result")
+    _move(actor, dispute, T.CONFIRM_RESULT, confirmation.get_result_display())
+    return confirmation
+
+
+# --- early warning ---------------------------------------------------------------------------------
+
+UNHANDLED = (codes.FlagStatus.OPEN, codes.FlagStatus.ACKNOWLEDGED)
+
+
+def _refresh_flags(actor, dispute: Dispute, parties=None, *, cascade=True):
+    """Apply the rules' findings to the case's flags: raise new ones, raise the level of existing
+    ones (an acknowledged flag that gets worse needs attention again), never silently drop a flag
+    someone must still handle. A new cluster also flags the other open cases in it."""
+    parties = list(parties) if parties is not None else list(Party.objects.filter(dispute=dispute))
+    findings = risk.evaluate(dispute, parties)
+    flags = {f.kind: f for f in RiskFlag.objects.select_for_update().filter(dispute=dispute, status__in=UNHANDLED)}
+    for kind, finding in findings.items():
+        flag = flags.get(kind)
+        if flag is None:
+            handled = (
+                RiskFlag.objects.filter(dispute=dispute, kind=kind, status=codes.FlagStatus.HANDLED)
+                .order_by("-level")
+                .first()
+            )
+            if handled is not None and handled.level >= finding.level and handled.reasons == finding.reasons:
+                continue  # the same warning was dealt with already
+            flag = RiskFlag.objects.create(
+                dispute=dispute, org_id=dispute.org_id, kind=kind, level=finding.level, reasons=finding.reasons
+            )
+            _flag_event(actor, dispute, flag, raised=True)
+            flags[kind] = flag
+        elif finding.level > flag.level or finding.reasons != flag.reasons:
+            worse = finding.level > flag.level
+            flag.level, flag.reasons = max(flag.level, finding.level), finding.reasons
+            if worse:
+                flag.status = codes.FlagStatus.OPEN
+            flag.save(update_fields=["level", "reasons", "status", "updated_at"])
+            if worse:
+                _flag_event(actor, dispute, flag, raised=True)
+    _sync_risk_level(dispute)
+    if cascade and codes.RiskKind.MASS in findings:
+        cluster = set()
+        for reason in findings[codes.RiskKind.MASS].reasons:
+            if reason["code"] in ("same_respondent", "same_place"):
+                same_respondent, same_place = risk.cluster_members(dispute, parties)
+                cluster.update(same_respondent if reason["code"] == "same_respondent" else same_place)
+        for other in Dispute.objects.filter(pk__in=cluster - {dispute.pk}).select_for_update(of=("self",)):
+            _refresh_flags(actor, other, cascade=False)
+
+
+def _sync_risk_level(dispute: Dispute):
+    levels = RiskFlag.objects.filter(dispute=dispute, status__in=UNHANDLED).values_list("level", flat=True)
+    level = max(levels, default=0)
+    if level != dispute.risk_level:
+        Dispute.objects.filter(pk=dispute.pk).update(risk_level=level)
+        dispute.risk_level = level
+
+
+def _flag_event(actor, dispute, flag, *, raised=False, note=""):
+    text = note or f"{flag.get_level_display()} · {flag.get_kind_display()}：" + "；".join(flag.reason_texts())
+    _event(actor, dispute, T.WARNING, dispute.status, text)
+    audit.record(
+        actor=actor,
+        action="warning.raise" if raised else "warning.update",
+        kind=AuditKind.ACTION,
+        obj=flag,
+        changes={"level": [None, flag.level], "reasons": [None, flag.reasons]},
+    )
+
+
+def _locked_flag(actor, flag: RiskFlag) -> RiskFlag:
+    flag = RiskFlag.objects.select_for_update(of=("self",)).select_related("dispute", "org").get(pk=flag.pk)
+    _require(actor, flag.org, Action.CHANGE)
+    return flag
+
+
+@transaction.atomic
+def flag_acknowledge(*, actor, flag: RiskFlag) -> RiskFlag:
+    """Someone at the office has seen the warning and is on it."""
+    flag = _locked_flag(actor, flag)
+    if flag.status != codes.FlagStatus.OPEN:
+        raise DomainError(_("This warning is no longer new."), code="illegal_transition")
+    flag.status, flag.acknowledged_at, flag.acknowledged_by = (
+        codes.FlagStatus.ACKNOWLEDGED,
+        timezone.now(),
+        _actor_user(actor),
+    )
+    flag.save()
+    _flag_event(actor, flag.dispute, flag, note=_("Warning acknowledged: %(kind)s") % {"kind": flag.get_kind_display()})
+    return flag
+
+
+@transaction.atomic
+def flag_handle(*, actor, flag: RiskFlag, measures: str) -> RiskFlag:
+    """Record what was done about the warning (visits, security measures, report to the police …)."""
+    flag = _locked_flag(actor, flag)
+    if flag.status == codes.FlagStatus.HANDLED:
+        raise DomainError(_("This warning was handled already."), code="illegal_transition")
+    measures = (measures or "").strip()
+    if not measures:
+        raise DomainError(_("Describe the measures taken."), field="measures")
+    now = timezone.now()
+    if flag.acknowledged_at is None:
+        flag.acknowledged_at, flag.acknowledged_by = now, _actor_user(actor)
+    flag.status, flag.handled_at, flag.handled_by, flag.handling = (
+        codes.FlagStatus.HANDLED,
+        now,
+        _actor_user(actor),
+        measures,
+    )
+    flag.save()
+    _flag_event(actor, flag.dispute, flag, note=_("Warning handled: %(measures)s") % {"measures": measures})
+    _sync_risk_level(flag.dispute)
+    return flag
+
+
+# --- screening rounds and major incidents ----------------------------------------------------------
+
+
+def _period_check(period_from, period_to, held_on):
+    period_from = _check_date(period_from, "period_from")
+    period_to = _check_date(period_to, "period_to", allow_future=True)
+    held_on = _check_date(held_on, "held_on")
+    if period_to < period_from:
+        raise DomainError(_("The period cannot end before it starts."), field="period_to")
+    if (period_to - period_from).days > 366:
+        raise DomainError(_("A screening period is at most a year."), field="period_to")
+    if held_on < period_from:
+        raise DomainError(_("The screening cannot be held before its period starts."), field="held_on")
+    return period_from, period_to, held_on
+
+
+def _count(value, field):
+    try:
+        value = int(value or 0)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number."), field=field) from None
+    if not 0 <= value <= MAX_PERSONS:
+        raise DomainError(_("The number is out of range."), field=field)
+    return value
+
+
+@transaction.atomic
+def screening_record(
+    *,
+    actor,
+    org: OrgNode,
+    period_from,
+    period_to,
+    held_on,
+    participants: str,
+    findings: str,
+    disputes_found=0,
+    risks_found=0,
+) -> ScreeningRound:
+    """Record a round of dispute screening (矛盾纠纷排查) in a village or town."""
+    org = OrgNode.objects.get(pk=org.pk)
+    _require(actor, org, Action.CREATE)
+    if org.kind not in (OrgKind.TOWN, OrgKind.VILLAGE):
+        raise DomainError(_("Screening is done in a village or a town."), field="org")
+    period_from, period_to, held_on = _period_check(period_from, period_to, held_on)
+    participants, findings = (participants or "").strip(), (findings or "").strip()
+    if not participants:
+        raise DomainError(_("Say who took part."), field="participants")
+    if not findings:
+        raise DomainError(_("Write what was found (or that nothing was)."), field="findings")
+    screening = ScreeningRound.objects.create(
+        org=org,
+        period_from=period_from,
+        period_to=period_to,
+        held_on=held_on,
+        participants=participants,
+        findings=findings,
+        disputes_found=_count(disputes_found, "disputes_found"),
+        risks_found=_count(risks_found, "risks_found"),
+        recorded_by=_actor_user(actor),
+    )
+    audit.record_create(actor=actor, obj=screening, action="screening.record")
+    return screening
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    actor,
+    org: OrgNode,
+    occurred_on,
+    title: str,
+    description: str,
+    people_count,
+    dispute: Dispute | None = None,
+    caused_by_mediation: bool = False,
+    cause_note: str = "",
+) -> MajorIncident:
+    """Record a major mass incident and the finding on whether mediation caused it (standard 8)."""
+    org = OrgNode.objects.get(pk=org.pk)
+    _require(actor, org, Action.CREATE)
+    if org.kind not in (OrgKind.TOWN, OrgKind.VILLAGE):
+        raise DomainError(_("Record the incident at the town or village where it happened."), field="org")
+    occurred_on = _check_date(occurred_on, "occurred_on")
+    title, description = (title or "").strip(), (description or "").strip()
+    if not title:
+        raise DomainError(_("Give the incident a title."), field="title")
+    if not description:
+        raise DomainError(_("Describe the incident."), field="description")
+    people_count = _count(people_count, "people_count")
+    if people_count < 2:
+        raise DomainError(_("A mass incident involves many people."), field="people_count")
+    if dispute is not None and dispute.office_id != org.office_id:
+        raise DomainError(_("The dispute belongs to another office."), field="dispute")
+    cause_note = (cause_note or "").strip()
+    if caused_by_mediation and not cause_note:
+        raise DomainError(_("Explain how mediation caused the incident."), field="cause_note")
+    incident = MajorIncident.objects.create(
+        org=org,
+        occurred_on=occurred_on,
+        title=title,
+        description=description,
+        people_count=people_count,
+        dispute=dispute,
+        caused_by_mediation=bool(caused_by_mediation),
+        cause_note=cause_note,
+        recorded_by=_actor_user(actor),
+    )
+    audit.record_create(actor=actor, obj=incident, action="incident.record")
+    return incident

@@ -46,3 +46,83 @@ def _plant_dispute(world):
             {"side": "respondent", "name": f"{MARKER}乙"},
         ],
     )
+
+
+def _dispute(world):
+    from .models import Dispute
+
+    found = Dispute.objects.filter(office=world.office_b, summary=f"{MARKER}纠纷").first()
+    return found or _plant_dispute(world)
+
+
+@planter("mediation.Referral")
+def _plant_referral(world):
+    from .models import Referral
+
+    d = _dispute(world)
+    return Referral.objects.create(
+        dispute=d,
+        org_id=d.org_id,
+        channel=codes.LinkageChannel.LITIGATION,
+        receiving_body=f"{MARKER}法院",
+        referred_on=datetime.date(2026, 2, 1),
+        reason=f"{MARKER}原因",
+    )
+
+
+@planter("mediation.JudicialConfirmation")
+def _plant_confirmation(world):
+    from .models import JudicialConfirmation
+
+    d = _dispute(world)
+    return JudicialConfirmation.objects.create(
+        dispute=d, org_id=d.org_id, court=f"{MARKER}法院", applied_on=datetime.date(2026, 2, 1)
+    )
+
+
+@planter("mediation.RiskFlag")
+def _plant_flag(world):
+    from .models import RiskFlag
+
+    d = _dispute(world)
+    return RiskFlag.objects.create(
+        dispute=d,
+        org_id=d.org_id,
+        kind=codes.RiskKind.AMOUNT,
+        level=codes.RiskLevel.RED,
+        reasons=[{"code": "amount", "amount": MARKER}],
+    )
+
+
+@planter("mediation.ScreeningRound")
+def _plant_screening(world):
+    from .models import ScreeningRound
+
+    return ScreeningRound.objects.create(
+        org=world.village_b1,
+        period_from=datetime.date(2026, 1, 1),
+        period_to=datetime.date(2026, 1, 31),
+        held_on=datetime.date(2026, 2, 1),
+        participants=f"{MARKER}网格员",
+        findings=f"{MARKER}发现",
+    )
+
+
+@planter("mediation.MajorIncident")
+def _plant_incident(world):
+    from .models import MajorIncident
+
+    return MajorIncident.objects.create(
+        org=world.office_b,
+        occurred_on=datetime.date(2026, 2, 1),
+        title=f"{MARKER}事件",
+        description=f"{MARKER}经过",
+        people_count=60,
+    )
+
+
+@planter("mediation.MediationPeriod")
+def _plant_period(world):
+    from .models import MediationPeriod
+
+    return MediationPeriod.objects.create(org=world.office_b, code="02", days=21)
