@@ -80,6 +80,7 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
 # Steps that only apply when the case has something pending (a referral without its result, an
 # application for confirmation without the ruling); the services check it too.
 CONDITIONAL_STEPS = {
+    T.REFER: "referable",
     T.REFERRAL_RESULT: "pending_referral",
     T.CONFIRM_RESULT: "pending_confirmation",
     T.CONFIRM: "confirmable",

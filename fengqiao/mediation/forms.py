@@ -11,7 +11,7 @@ from fengqiao.core.validators import validate_id_number, validate_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
 from . import codes, codes_gbt
-from .models import Committee, Mediator
+from .models import Committee, Mediator, Referral, ScreeningRound
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,9 +48,23 @@ class DisputeForm(BootstrapMixin, forms.Form):
     people_count = forms.IntegerField(label=_("People involved"), min_value=2, max_value=100_000, initial=2)
     scale = forms.ChoiceField(label=_("Scale"), choices=[])
     committee = CommitteeChoiceField(label=_("Handling committee"), queryset=Committee.objects.none(), required=False)
+    place = forms.CharField(
+        label=_("Place where it arose"),
+        max_length=200,
+        required=False,
+        help_text=_("Street, building or field; disputes at one place are matched for early warning."),
+    )
+    screening = forms.ModelChoiceField(
+        label=_("Found in screening round"),
+        queryset=ScreeningRound.objects.none(),
+        required=False,
+        help_text=_("Only for disputes found in screening."),
+    )
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        recent = ScreeningRound.objects.visible_to(actor, Action.CREATE).values_list("pk", flat=True)[:50]
+        self.fields["screening"].queryset = ScreeningRound.objects.filter(pk__in=list(recent)).select_related("org")
         # Places where this user may register disputes: their mediation scope (a village mediator's
         # village, an office's town and villages); bureaus register at office level.
         places = actor.scope_nodes_for(Module.MEDIATION, Action.CREATE)
@@ -73,6 +87,8 @@ class DisputeForm(BootstrapMixin, forms.Form):
         data = super().clean()
         if data.get("channel") == codes.Channel.REFERRAL and not data.get("referral_source"):
             self.add_error("referral_source", _("Say which body referred the dispute."))
+        if data.get("screening") and data.get("channel") != codes.Channel.SCREENING:
+            self.add_error("screening", _("Only a dispute found in screening belongs to a screening round."))
         return data
 
 
@@ -215,3 +231,168 @@ class EscalateForm(StepForm):
         from . import selectors
 
         self.fields["committee"].queryset = selectors.committee_choices_for_case(self.dispute, higher_only=True)
+
+
+class EditForm(StepForm):
+    summary = forms.CharField(label=_("Summary"), max_length=100)
+    event_type = forms.ChoiceField(label=_("Dispute type"), choices=[])
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    place = forms.CharField(label=_("Place where it arose"), max_length=200, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount involved (yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    people_count = forms.IntegerField(label=_("People involved"), min_value=2, max_value=100_000)
+    scale = forms.ChoiceField(label=_("Scale"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        d = self.dispute
+        for name in ("summary", "event_type", "description", "place", "amount", "people_count", "scale"):
+            self.fields[name].initial = getattr(d, name)
+        self.fields["event_type"].choices = event_type_choices()
+        zh = (get_language() or "zh-hans").startswith("zh")
+        self.fields["scale"].choices = [(k, v[0] if zh else v[1]) for k, v in codes_gbt.SCALES.items()]
+
+
+class ReferForm(StepForm):
+    channel = forms.ChoiceField(label=_("Channel"), choices=codes.LinkageChannel.choices)
+    receiving_body = forms.CharField(label=_("Receiving body"), max_length=100)
+    referred_on = forms.DateField(label=_("Referred on"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referred_on"].initial = timezone.localdate()
+
+
+class ReferralResultForm(StepForm):
+    referral = forms.ModelChoiceField(label=_("Referral"), queryset=Referral.objects.none())
+    outcome = forms.ChoiceField(
+        label=_("Result"), choices=[c for c in codes.LinkageOutcome.choices if c[0] != codes.LinkageOutcome.PENDING]
+    )
+    result_on = forms.DateField(label=_("Result received on"), widget=DATE)
+    result = forms.CharField(label=_("Result details"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pending = Referral.objects.filter(dispute=self.dispute, outcome=codes.LinkageOutcome.PENDING)
+        self.fields["referral"].queryset = pending
+        self.fields["referral"].label_from_instance = lambda r: (
+            f"{r.get_channel_display()} · {r.receiving_body} · {r.referred_on:%Y-%m-%d}"
+        )
+        if len(pending) == 1:
+            self.fields["referral"].initial = pending[0].pk
+        self.fields["result_on"].initial = timezone.localdate()
+
+
+class ConfirmForm(StepForm):
+    court = forms.CharField(label=_("Court"), max_length=100)
+    applied_on = forms.DateField(label=_("Applied on"), widget=DATE)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["applied_on"].initial = timezone.localdate()
+
+
+class ConfirmResultForm(StepForm):
+    result = forms.ChoiceField(
+        label=_("Ruling"),
+        choices=[c for c in codes.ConfirmationResult.choices if c[0] != codes.ConfirmationResult.PENDING],
+    )
+    ruled_on = forms.DateField(label=_("Ruled on"), widget=DATE)
+    ruling_number = forms.CharField(label=_("Ruling number"), max_length=60, required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ruled_on"].initial = timezone.localdate()
+
+
+# --- records that are not steps of a case -------------------------------------------------------------
+
+
+class HandleFlagForm(BootstrapMixin, forms.Form):
+    measures = forms.CharField(label=_("Measures taken"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _places(actor, *, kinds):
+    places = actor.scope_nodes_for(Module.MEDIATION, Action.CREATE)
+    within = Q(pk__in=[])
+    for node in places:
+        within |= subtree_q(node.path)
+    return OrgNode.objects.visible_to(actor).filter(within, is_active=True, kind__in=kinds)
+
+
+class ScreeningForm(BootstrapMixin, forms.Form):
+    org = OrgChoiceField(label=_("Village or town"), queryset=OrgNode.objects.none())
+    period_from = forms.DateField(label=_("Period from"), widget=DATE)
+    period_to = forms.DateField(label=_("Period to"), widget=DATE)
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    participants = forms.CharField(label=_("Participants"), max_length=300)
+    disputes_found = forms.IntegerField(label=_("Disputes found"), min_value=0, max_value=100_000, initial=0)
+    risks_found = forms.IntegerField(label=_("Risks found"), min_value=0, max_value=100_000, initial=0)
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = _places(actor, kinds=[OrgKind.TOWN, OrgKind.VILLAGE])
+        today = timezone.localdate()
+        self.fields["period_from"].initial = today.replace(day=1)
+        self.fields["period_to"].initial = today
+        self.fields["held_on"].initial = today
+
+
+class IncidentForm(BootstrapMixin, forms.Form):
+    org = OrgChoiceField(label=_("Town or village"), queryset=OrgNode.objects.none())
+    occurred_on = forms.DateField(label=_("Occurred on"), widget=DATE)
+    title = forms.CharField(label=_("Title"), max_length=100)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    people_count = forms.IntegerField(label=_("People involved"), min_value=2, max_value=100_000)
+    dispute_number = forms.CharField(
+        label=_("Related case number"),
+        max_length=40,
+        required=False,
+        help_text=_("The case from which the incident arose, if any."),
+    )
+    caused_by_mediation = forms.BooleanField(label=_("Caused by improper or late mediation"), required=False)
+    cause_note = forms.CharField(
+        label=_("Finding on the cause"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        self.fields["org"].queryset = _places(actor, kinds=[OrgKind.TOWN, OrgKind.VILLAGE])
+        self.fields["occurred_on"].initial = timezone.localdate()
+
+    def clean_dispute_number(self):
+        from .models import Dispute
+
+        number = self.cleaned_data.get("dispute_number", "").strip()
+        if not number:
+            return None
+        found = Dispute.objects.visible_to(self.actor).filter(number=number).first()
+        if found is None:
+            raise forms.ValidationError(_("No case with that number in your unit."))
+        return found
+
+
+class PeriodForm(BootstrapMixin, forms.Form):
+    org = OrgChoiceField(label=_("Unit"), queryset=OrgNode.objects.none())
+    code = forms.ChoiceField(label=_("Dispute type"), choices=[])
+    days = forms.IntegerField(label=_("Period (days)"), min_value=1, max_value=366)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = OrgNode.objects.none()
+        for node in actor.scope_nodes_for(Module.MEDIATION, Action.APPROVE):
+            units |= OrgNode.objects.filter(subtree_q(node.path), kind__in=[OrgKind.CITY, OrgKind.TOWN])
+        self.fields["org"].queryset = units.filter(is_active=True)
+        zh = (get_language() or "zh-hans").startswith("zh")
+        classes = [(k, f"{k} {v[0] if zh else v[1]}") for k, v in codes_gbt.EVENT_CLASSES.items()]
+        self.fields["code"].choices = [
+            ("", "---------"),
+            (_("Whole class"), classes),
+            *codes_gbt.event_type_choices(get_language() or "zh-hans"),
+        ]

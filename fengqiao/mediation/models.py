@@ -150,7 +150,9 @@ class Dispute(TenantModel):
     )
     # The highest level among the case's early warnings not yet handled (0: none); kept with the
     # case so that lists filter and sort on it without a join.
-    risk_level = models.PositiveSmallIntegerField(_("warning level"), default=0, editable=False)
+    risk_level = models.PositiveSmallIntegerField(
+        _("warning level"), choices=[(0, _("None")), *codes.RiskLevel.choices], default=0, editable=False
+    )
     committee = models.ForeignKey(
         Committee,
         on_delete=models.PROTECT,

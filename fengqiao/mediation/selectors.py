@@ -32,13 +32,36 @@ def dispute_detail(dispute: Dispute) -> dict:
     """Everything the case page shows, in a fixed number of queries."""
     from .models import Agreement
 
+    agreement = Agreement.objects.filter(dispute=dispute).first()
+    referrals = list(dispute.referrals.all())
+    confirmations = list(dispute.confirmations.all())
+    today = timezone.localdate()
+    blocking = {codes.ConfirmationResult.PENDING, codes.ConfirmationResult.CONFIRMED}
+    window_end = (
+        agreement.signed_on + datetime.timedelta(days=codes.CONFIRMATION_WINDOW_DAYS)
+        if agreement is not None and agreement.form == codes.AgreementForm.WRITTEN
+        else None
+    )
     return {
         "parties": list(dispute.parties.all()),
         "events": list(dispute.events.select_related("actor")),
         "sessions": list(dispute.sessions.prefetch_related("mediators")),
         "mediators": list(dispute.mediators.all()),
-        "agreement": Agreement.objects.filter(dispute=dispute).first(),
+        "agreement": agreement,
         "follow_ups": list(dispute.follow_ups.all()),
+        "referrals": referrals,
+        "confirmations": confirmations,
+        "flags": list(dispute.flags.select_related("acknowledged_by", "handled_by")),
+        "confirmation_deadline": window_end,
+        # Which of the conditional steps (codes.CONDITIONAL_STEPS) apply now.
+        "conditions": {
+            "referable": dispute.outcome != codes.Outcome.SUCCEEDED,
+            "pending_referral": any(r.outcome == codes.LinkageOutcome.PENDING for r in referrals),
+            "pending_confirmation": any(c.result == codes.ConfirmationResult.PENDING for c in confirmations),
+            "confirmable": window_end is not None
+            and today <= window_end
+            and not any(c.result in blocking for c in confirmations),
+        },
     }
 
 
@@ -57,10 +80,53 @@ def dispute_search(
     date_to=None,
     village=None,
     committee=None,
+    mediator=None,
+    risk=None,
     cursor=None,
     size=None,
 ):
-    qs = dispute_visible(principal)
+    qs = dispute_filter(
+        principal,
+        q=q,
+        status=status,
+        stat_category=stat_category,
+        channel=channel,
+        level=level,
+        overdue=overdue,
+        at_risk=at_risk,
+        open_only=open_only,
+        date_from=date_from,
+        date_to=date_to,
+        village=village,
+        committee=committee,
+        mediator=mediator,
+        risk=risk,
+    ).select_related("org", "committee")
+    return keyset_paginate(qs, ordering=["-received_on", "-id"], cursor=cursor, size=size)
+
+
+def dispute_filter(
+    principal,
+    *,
+    q="",
+    status="",
+    stat_category="",
+    channel="",
+    level=None,
+    overdue=False,
+    at_risk=False,
+    open_only=False,
+    date_from=None,
+    date_to=None,
+    village=None,
+    committee=None,
+    mediator=None,
+    risk=None,
+    action=Action.VIEW,
+):
+    """The visible cases matching the list's filters (unordered, unpaginated: for the list page,
+    the export and the API)."""
+    qs = dispute_visible(principal, action)
     today = timezone.localdate()
     if open_only:
         qs = qs.filter(status__in=codes.OPEN_STATUSES)
@@ -85,13 +151,17 @@ def dispute_search(
         qs = qs.filter(subtree_q(village.path, field="org__path"))
     if committee is not None:
         qs = qs.filter(committee=committee)
+    if mediator is not None:
+        assigned = Dispute.mediators.through.objects.filter(dispute_id=OuterRef("pk"), mediator_id=mediator.pk)
+        qs = qs.filter(Exists(assigned))
+    if risk:
+        qs = qs.filter(risk_level__gte=int(risk))
     if q:
         # Case number, summary, description, or a party's name; parties are matched by an EXISTS on
         # the same office so the search stays inside the office's index.
         party = Party.objects.filter(dispute_id=OuterRef("pk"), name__contains=q)
         qs = qs.filter(Q(number__contains=q) | Q(summary__contains=q) | Q(description__contains=q) | Exists(party))
-    qs = qs.select_related("org", "committee")
-    return keyset_paginate(qs, ordering=["-received_on", "-id"], cursor=cursor, size=size)
+    return qs
 
 
 def deadline_counts(principal) -> dict:
@@ -174,7 +244,14 @@ def mediator_choices_for_case(dispute):
 
 # --- metrics -----------------------------------------------------------------------------------------
 
-GROUPS = {"office": "office_id", "category": "stat_category", "committee": "committee_id", "level": "level"}
+GROUPS = {
+    "office": "office_id",
+    "village": "org_id",
+    "category": "stat_category",
+    "committee": "committee_id",
+    "mediator": "mediators",
+    "level": "level",
+}
 
 
 def dispute_metrics(principal, *, date_from: datetime.date, date_to: datetime.date, group_by: str = "office"):
@@ -269,3 +346,191 @@ def committee_staffing(principal, *, short_only=False):
     if short_only:
         committees = [c for c in committees if c.shortfall]
     return committees
+
+
+def group_labels(principal, group_by: str, keys) -> dict:
+    """Display names for the keys of a metrics grouping, read through the principal's scope."""
+    from django.utils.translation import get_language
+
+    from fengqiao.orgs.models import OrgNode
+
+    from . import codes_gbt
+
+    keys = [k for k in keys if k is not None]
+    if group_by in ("office", "village"):
+        return {o.pk: o.display_name for o in OrgNode.objects.visible_to(principal).filter(pk__in=keys)}
+    if group_by == "committee":
+        # A city industry committee may handle an office's case: its name is no secret.
+        return dict(Committee.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "mediator":
+        return dict(Mediator.objects.filter(pk__in=keys).values_list("pk", "full_name"))
+    if group_by == "level":
+        return {k: codes.Level(k).label for k in keys}
+    if group_by == "category":
+        zh = (get_language() or "zh-hans").startswith("zh")
+        return {k: v[0] if zh else v[1] for k, v in codes_gbt.STAT_CATEGORIES.items()}
+    raise ValueError(group_by)
+
+
+def level_shares(principal, *, date_from, date_to) -> dict:
+    """Where the cases concluded in the period were finally handled, as counts and shares:
+    小事不出村，大事不出镇，矛盾不上交."""
+    rows = (
+        dispute_visible(principal)
+        .filter(concluded_on__gte=date_from, concluded_on__lte=date_to)
+        .exclude(outcome=codes.Outcome.REJECTED)
+        .values("level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {codes.Level(r["level"]): r["n"] for r in rows}
+    total = sum(counts.values())
+    return {
+        "total": total,
+        "levels": [
+            {
+                "level": level,
+                "label": level.label,
+                "count": counts.get(level, 0),
+                "share": round(100 * counts.get(level, 0) / total, 1) if total else None,
+            }
+            for level in codes.Level
+        ],
+    }
+
+
+def monthly_trend(principal, *, date_from, date_to) -> list[dict]:
+    """Cases received and concluded with agreement per month of the period."""
+    from django.db.models.functions import TruncMonth
+
+    base = dispute_visible(principal)
+    received = {
+        _month(r["m"]): r["n"]
+        for r in base.filter(received_on__gte=date_from, received_on__lte=date_to)
+        .annotate(m=TruncMonth("received_on"))
+        .values("m")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    concluded = {
+        _month(r["m"]): r
+        for r in base.filter(concluded_on__gte=date_from, concluded_on__lte=date_to)
+        .exclude(outcome=codes.Outcome.REJECTED)
+        .annotate(m=TruncMonth("concluded_on"))
+        .values("m")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(outcome=codes.Outcome.SUCCEEDED)))
+        .order_by()
+    }
+    months, cursor = [], date_from.replace(day=1)
+    while cursor <= date_to:
+        done = concluded.get(cursor)
+        months.append(
+            {
+                "month": cursor.strftime("%Y-%m"),
+                "received": received.get(cursor, 0),
+                "succeeded": done["ok"] if done else 0,
+                "success_rate": _rate(done["ok"], done["n"] - done["ok"]) if done else None,
+            }
+        )
+        cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month(value) -> datetime.date:
+    # TruncMonth gives a date on PostgreSQL and SQLite alike for a DateField; keep it robust.
+    return value.date().replace(day=1) if isinstance(value, datetime.datetime) else value.replace(day=1)
+
+
+def flag_counts(principal) -> dict:
+    """Early warnings not yet handled, by level and kind."""
+    from .models import RiskFlag
+
+    rows = (
+        RiskFlag.objects.visible_to(principal)
+        .filter(status__in=[codes.FlagStatus.OPEN, codes.FlagStatus.ACKNOWLEDGED])
+        .values("level", "kind", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_level = dict.fromkeys(codes.RiskLevel.values, 0)
+    by_kind = dict.fromkeys(codes.RiskKind.values, 0)
+    new = 0
+    for r in rows:
+        by_level[r["level"]] += r["n"]
+        by_kind[r["kind"]] += r["n"]
+        if r["status"] == codes.FlagStatus.OPEN:
+            new += r["n"]
+    return {"by_level": by_level, "by_kind": by_kind, "total": sum(by_level.values()), "new": new}
+
+
+def flag_search(principal, *, status="", level=None, kind="", cursor=None, size=None):
+    from .models import RiskFlag
+
+    qs = RiskFlag.objects.visible_to(principal)
+    if status == "unhandled" or not status:
+        qs = qs.filter(status__in=[codes.FlagStatus.OPEN, codes.FlagStatus.ACKNOWLEDGED])
+    elif status in codes.FlagStatus.values:
+        qs = qs.filter(status=status)
+    if level:
+        qs = qs.filter(level=level)
+    if kind:
+        qs = qs.filter(kind=kind)
+    qs = qs.select_related("dispute", "org", "acknowledged_by", "handled_by")
+    return keyset_paginate(qs, ordering=["-raised_at", "-id"], cursor=cursor, size=size)
+
+
+def incident_counts(principal, *, date_from, date_to) -> dict:
+    """Major mass incidents of the period, and those caused by improper or late mediation (standard 8)."""
+    from .models import MajorIncident
+
+    return (
+        MajorIncident.objects.visible_to(principal)
+        .filter(occurred_on__gte=date_from, occurred_on__lte=date_to)
+        .aggregate(total=Count("id"), caused_by_mediation=Count("id", filter=Q(caused_by_mediation=True)))
+    )
+
+
+def incident_search(principal, *, cursor=None, size=None):
+    from .models import MajorIncident
+
+    qs = MajorIncident.objects.visible_to(principal).select_related("org", "dispute")
+    return keyset_paginate(qs, ordering=["-occurred_on", "-id"], cursor=cursor, size=size)
+
+
+def screening_search(principal, *, village=None, cursor=None, size=None):
+    from .models import ScreeningRound
+
+    qs = (
+        ScreeningRound.objects.visible_to(principal)
+        .select_related("org", "recorded_by")
+        .annotate(case_count=Count("disputes"))
+    )
+    if village is not None:
+        qs = qs.filter(org=village)
+    return keyset_paginate(qs, ordering=["-held_on", "-id"], cursor=cursor, size=size)
+
+
+def periods_visible(principal):
+    """Period rules that apply in the principal's area: those set above it and within it."""
+    from .models import MediationPeriod
+
+    paths = set()
+    for node in principal.scope_nodes_for("mediation", Action.VIEW):
+        paths.update(node.ancestor_paths())
+    own = MediationPeriod.objects.visible_to(principal).values_list("pk", flat=True)
+    return (
+        MediationPeriod.objects.filter(Q(org__path__in=paths) | Q(pk__in=own))
+        .select_related("org")
+        .order_by("org__path", "code")
+    )
+
+
+def village_choices(principal, limit=1000):
+    """Towns and villages of the principal's mediation scope, for filters, in tree order."""
+    from fengqiao.orgs.models import OrgKind, OrgNode
+
+    return list(
+        OrgNode.objects.visible_to(principal)
+        .filter(kind__in=[OrgKind.TOWN, OrgKind.VILLAGE], is_active=True)
+        .order_by("path")[:limit]
+    )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import STEP_FORMS
+from .views_documents import urlpatterns as document_urls
 
 app_name = "mediation"
 urlpatterns = [
@@ -10,9 +11,21 @@ urlpatterns = [
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("stats/export/", views.StatsExportView.as_view(), name="stats_export"),
     path("committees/", views.CommitteeListView.as_view(), name="committees"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("export/", views.DisputeExportView.as_view(), name="export"),
+    path("warnings/", views.WarningListView.as_view(), name="warnings"),
+    path("warnings/<id:pk>/acknowledge/", views.FlagActionView.as_view(verb="acknowledge"), name="flag_acknowledge"),
+    path("warnings/<id:pk>/handle/", views.FlagActionView.as_view(verb="handle"), name="flag_handle"),
+    path("screening/", views.ScreeningListView.as_view(), name="screening"),
+    path("screening/new/", views.ScreeningCreateView.as_view(), name="screening_new"),
+    path("incidents/", views.IncidentListView.as_view(), name="incidents"),
+    path("incidents/new/", views.IncidentCreateView.as_view(), name="incident_new"),
+    path("periods/", views.PeriodListView.as_view(), name="periods"),
+    path("periods/<id:pk>/delete/", views.PeriodDeleteView.as_view(), name="period_delete"),
     path("<id:pk>/", views.DisputeDetailView.as_view(), name="detail"),
     *[
         path(f"<id:pk>/{step}/", views.DisputeStepView.as_view(step=str(step)), name=f"step_{step}")
         for step in STEP_FORMS
     ],
+    *document_urls,
 ]

@@ -1,37 +1,73 @@
-"""Mediation pages: the case list, intake, the case page and one small form per step."""
+"""Mediation pages: the case list, intake, the case page and one small form per step, warnings,
+screening, incidents, periods, statistics and the dashboard."""
+
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from fengqiao.core.errors import DomainError
 from fengqiao.core.permissions import Action, Module
 from fengqiao.core.views import ModuleMixin, ScopedObjectMixin, apply_domain_error, parse_date
 
-from . import codes, codes_gbt, forms, selectors, services
-from .models import Dispute
+from . import codes, codes_gbt, documents, forms, selectors, services
+from .models import Dispute, MediationPeriod, RiskFlag
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def list_filters(request) -> dict:
+    """The case list's filters from the query string; anything unknown or outside the user's
+    scope is ignored rather than failing."""
+    from fengqiao.orgs.models import OrgKind, OrgNode
+
+    from .models import Committee, Mediator
+
+    g, user = request.GET, request.user
+    village = committee = mediator = None
+    if _int(g.get("village")):
+        village = OrgNode.objects.visible_to(user).filter(pk=_int(g.get("village"))).first()
+    if _int(g.get("committee")):
+        committee = Committee.objects.filter(pk=_int(g.get("committee"))).first()
+    if _int(g.get("mediator")):
+        mediator = Mediator.objects.visible_to(user).filter(pk=_int(g.get("mediator"))).first()
+    level = _int(g.get("level"))
+    risk = _int(g.get("risk"))
+    return {
+        "q": g.get("q", "").strip()[:100],
+        "status": g.get("status", "") if g.get("status") in codes.Status.values else "",
+        "stat_category": g.get("stat_category", "") if g.get("stat_category") in codes_gbt.STAT_CATEGORIES else "",
+        "channel": g.get("channel", "") if g.get("channel") in codes.Channel.values else "",
+        "level": level if level in codes.Level.values else None,
+        "risk": risk if risk in codes.RiskLevel.values else None,
+        "overdue": g.get("overdue") == "1",
+        "at_risk": g.get("at_risk") == "1",
+        "open_only": g.get("open") == "1",
+        "date_from": parse_date(g.get("date_from")),
+        "date_to": parse_date(g.get("date_to")),
+        "village": village if village is None or village.kind in (OrgKind.VILLAGE, OrgKind.TOWN) else None,
+        "committee": committee,
+        "mediator": mediator,
+    }
 
 
 class DisputeListView(ModuleMixin, View):
     module = Module.MEDIATION
 
     def get(self, request):
-        g = request.GET
-        filters = {
-            "q": g.get("q", "").strip(),
-            "status": g.get("status", "") if g.get("status") in codes.Status.values else "",
-            "stat_category": g.get("stat_category", "") if g.get("stat_category") in codes_gbt.STAT_CATEGORIES else "",
-            "channel": g.get("channel", "") if g.get("channel") in codes.Channel.values else "",
-            "overdue": g.get("overdue") == "1",
-            "at_risk": g.get("at_risk") == "1",
-            "open_only": g.get("open") == "1",
-            "date_from": parse_date(g.get("date_from")),
-            "date_to": parse_date(g.get("date_to")),
-        }
-        page = selectors.dispute_search(request.user, cursor=g.get("cursor"), **filters)
+        filters = list_filters(request)
+        page = selectors.dispute_search(request.user, cursor=request.GET.get("cursor"), **filters)
         zh = request.LANGUAGE_CODE.startswith("zh")
         return render(
             request,
@@ -41,12 +77,124 @@ class DisputeListView(ModuleMixin, View):
                 "filters": filters,
                 "statuses": codes.Status.choices,
                 "channels": codes.Channel.choices,
+                "levels": codes.Level.choices,
+                "risk_levels": codes.RiskLevel.choices,
                 "categories": [(k, v[0] if zh else v[1]) for k, v in codes_gbt.STAT_CATEGORIES.items()],
+                "villages": selectors.village_choices(request.user),
+                "committees": selectors.committees_for(request.user).order_by("org__path", "name"),
+                "mediators": selectors.mediators_for(request.user).order_by("full_name")[:500],
                 "deadlines": selectors.deadline_counts(request.user),
                 "at_risk_days": codes.AT_RISK_DAYS,
                 "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
+                "can_export": request.user.has_action(Module.MEDIATION, Action.EXPORT),
+                "query": request.GET.urlencode(),
             },
         )
+
+
+class DisputeExportView(ModuleMixin, View):
+    """The filtered case list as .xlsx, streamed row by row; parties' details masked."""
+
+    module = Module.MEDIATION
+    action = Action.EXPORT
+    MAX_ROWS = 200_000
+
+    def get(self, request):
+        from fengqiao.core import audit
+        from fengqiao.core.exports import xlsx_stream_response
+
+        filters = list_filters(request)
+        qs = selectors.dispute_filter(request.user, action=Action.EXPORT, **filters)
+        count = qs.count()
+        if count > self.MAX_ROWS:
+            messages.error(
+                request,
+                _("%(count)s cases match; narrow the filter to at most %(max)s to export.")
+                % {"count": count, "max": self.MAX_ROWS},
+            )
+            return redirect(f"{reverse('mediation:list')}?{request.GET.urlencode()}")
+        zh = request.LANGUAGE_CODE.startswith("zh")
+        headers = [
+            _("Case number"),
+            _("Received on"),
+            _("Where it arose"),
+            _("Dispute type"),
+            _("Category"),
+            _("Summary"),
+            _("Channel"),
+            _("Level"),
+            _("Handling committee"),
+            _("Status"),
+            _("Outcome"),
+            _("Deadline"),
+            _("Concluded on"),
+            _("Days to conclude"),
+            _("Amount involved (yuan)"),
+            _("People involved"),
+            _("Warning level"),
+        ]
+        statuses, channels, outcomes = (
+            dict(codes.Status.choices),
+            dict(codes.Channel.choices),
+            dict(codes.Outcome.choices),
+        )
+        levels, risks = dict(codes.Level.choices), dict(codes.RiskLevel.choices)
+        language = request.LANGUAGE_CODE
+        categories = {k: v[0] if zh else v[1] for k, v in codes_gbt.STAT_CATEGORIES.items()}
+
+        def rows():
+            for d in (
+                qs.order_by("-received_on", "-id")
+                .values_list(
+                    "number",
+                    "received_on",
+                    "org__name",
+                    "event_type",
+                    "stat_category",
+                    "summary",
+                    "channel",
+                    "level",
+                    "committee__name",
+                    "status",
+                    "outcome",
+                    "deadline",
+                    "concluded_on",
+                    "days_to_conclude",
+                    "amount",
+                    "people_count",
+                    "risk_level",
+                )
+                .iterator(chunk_size=2000)
+            ):
+                (number, received, place, etype, cat, summary, channel, level, committee, status, outcome,
+                 deadline, concluded, days, amount, people, risk) = d  # fmt: skip
+                yield [
+                    number,
+                    received,
+                    place,
+                    codes_gbt.event_type_label(etype, language) if codes_gbt.is_valid_event_type(etype) else etype,
+                    categories.get(cat, cat),
+                    summary,
+                    str(channels.get(channel, channel)),
+                    str(levels.get(level, level)),
+                    committee,
+                    str(statuses.get(status, status)),
+                    str(outcomes.get(outcome, "")) if outcome else "",
+                    deadline,
+                    concluded,
+                    days,
+                    amount,
+                    people,
+                    str(risks[risk]) if risk else "",
+                ]
+
+        audit.record_export(
+            actor=request.user,
+            what="mediation.disputes",
+            count=count,
+            filters={k: str(v) for k, v in filters.items() if v not in (None, "", False)},
+        )
+        return xlsx_stream_response("disputes", str(_("Disputes")), headers, rows())
 
 
 class DisputeCreateView(ModuleMixin, View):
@@ -76,6 +224,8 @@ class DisputeCreateView(ModuleMixin, View):
                     people_count=data["people_count"],
                     scale=data["scale"],
                     committee=data["committee"],
+                    place=data["place"],
+                    screening=data["screening"],
                     received_on=data["received_on"],
                     parties=[p for p in parties.cleaned_data if p.get("name")],
                 )
@@ -88,6 +238,11 @@ class DisputeCreateView(ModuleMixin, View):
 
 
 STEP_FORMS = {
+    codes.Transition.EDIT: forms.EditForm,
+    codes.Transition.REFER: forms.ReferForm,
+    codes.Transition.REFERRAL_RESULT: forms.ReferralResultForm,
+    codes.Transition.CONFIRM: forms.ConfirmForm,
+    codes.Transition.CONFIRM_RESULT: forms.ConfirmResultForm,
     codes.Transition.ACCEPT: forms.AcceptForm,
     codes.Transition.REJECT: forms.ReasonForm,
     codes.Transition.SESSION: forms.SessionForm,
@@ -100,6 +255,11 @@ STEP_FORMS = {
     codes.Transition.ESCALATE: forms.EscalateForm,
 }
 STEP_SERVICES = {
+    codes.Transition.EDIT: services.dispute_update,
+    codes.Transition.REFER: services.dispute_refer,
+    codes.Transition.REFERRAL_RESULT: services.referral_record_result,
+    codes.Transition.CONFIRM: services.confirmation_apply,
+    codes.Transition.CONFIRM_RESULT: services.confirmation_record_result,
     codes.Transition.ACCEPT: services.dispute_accept,
     codes.Transition.REJECT: services.dispute_reject,
     codes.Transition.SESSION: services.session_add,
@@ -113,11 +273,17 @@ STEP_SERVICES = {
 }
 
 
-def step_forms(dispute, actor, bound=None):
-    """The forms of the steps this case allows now, for the case page."""
+def step_forms(dispute, actor, bound=None, conditions=None):
+    """The forms of the steps this case allows now, for the case page (the main steps first,
+    changing details last)."""
     result = []
-    for step in dispute.allowed_transitions():
+    steps = dispute.allowed_transitions()
+    steps.sort(key=lambda t: t == codes.Transition.EDIT)
+    for step in steps:
         if step not in STEP_FORMS:
+            continue
+        condition = codes.CONDITIONAL_STEPS.get(step)
+        if condition and conditions is not None and not conditions.get(condition):
             continue
         if bound is not None and bound[0] == step:
             result.append((step, bound[1]))
@@ -134,16 +300,21 @@ class DisputeDetailView(ScopedObjectMixin, View):
     def get(self, request, pk, bound=None, status=200):
         dispute = self.object
         can_change = Dispute.objects.visible_to(request.user, Action.CHANGE).filter(pk=dispute.pk).exists()
+        detail = selectors.dispute_detail(dispute)
         return render(
             request,
             "mediation/detail.html",
             {
                 "dispute": dispute,
-                **selectors.dispute_detail(dispute),
+                **detail,
+                "can_change": can_change,
+                "documents": documents.available(dispute, sessions=detail["sessions"], agreement=detail["agreement"])
+                if can_change
+                else [],
                 "event_type_label": codes_gbt.event_type_label(dispute.event_type, request.LANGUAGE_CODE)
                 if codes_gbt.is_valid_event_type(dispute.event_type)
                 else dispute.event_type,
-                "steps": step_forms(dispute, request.user, bound) if can_change else [],
+                "steps": step_forms(dispute, request.user, bound, detail["conditions"]) if can_change else [],
                 "can_view_sensitive": request.user.has_action(Module.MEDIATION, Action.VIEW_SENSITIVE),
             },
             status=status,
@@ -214,18 +385,35 @@ def _category_rows(metrics, zh):
     ]
 
 
+GROUP_LABELS = {
+    "office": _lazy("Office"),
+    "village": _lazy("Village or town"),
+    "committee": _lazy("Committee"),
+    "mediator": _lazy("Mediator"),
+    "level": _lazy("Level"),
+}
+
+
 class StatsView(ModuleMixin, View):
-    """The period's figures per office (or committee) and per statistical category."""
+    """The period's figures per office, village, committee, mediator or level, and per
+    statistical category; where cases were handled; incidents."""
 
     module = Module.MEDIATION
 
     def get(self, request):
-        from fengqiao.orgs.models import OrgNode
-
         date_from, date_to = _period(request)
-        by_office = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="office")
-        by_category = selectors.dispute_metrics(request.user, date_from=date_from, date_to=date_to, group_by="category")
-        offices = OrgNode.objects.visible_to(request.user).filter(pk__in=by_office["rows"]).order_by("path")
+        by = request.GET.get("by", "office")
+        if by not in GROUP_LABELS:
+            by = "office"
+        user = request.user
+        grouped = selectors.dispute_metrics(user, date_from=date_from, date_to=date_to, group_by=by)
+        by_category = selectors.dispute_metrics(user, date_from=date_from, date_to=date_to, group_by="category")
+        names = selectors.group_labels(user, by, grouped["rows"].keys())
+        unassigned = _("(none)")
+        rows = sorted(
+            ((names.get(k, unassigned) if k is not None else unassigned, r) for k, r in grouped["rows"].items()),
+            key=lambda x: (x[0] == unassigned, str(x[0])),
+        )
         zh = request.LANGUAGE_CODE.startswith("zh")
         return render(
             request,
@@ -233,10 +421,15 @@ class StatsView(ModuleMixin, View):
             {
                 "date_from": date_from,
                 "date_to": date_to,
-                "office_rows": [(o.display_name, by_office["rows"][o.pk]) for o in offices],
-                "totals": by_office["totals"],
+                "by": by,
+                "groups": list(GROUP_LABELS.items()),
+                "group_label": GROUP_LABELS[by],
+                "group_rows": rows,
+                "totals": grouped["totals"] if by not in ("mediator",) else by_category["totals"],
                 "category_rows": _category_rows(by_category, zh),
                 "category_totals": by_category["totals"],
+                "levels": selectors.level_shares(user, date_from=date_from, date_to=date_to),
+                "incidents": selectors.incident_counts(user, date_from=date_from, date_to=date_to),
             },
         )
 
@@ -310,5 +503,317 @@ class CommitteeListView(ModuleMixin, View):
                 "short_count": sum(1 for c in with_norm if c.shortfall),
                 "norm_count": len(with_norm),
                 "norms": [(codes.CommitteeType(t).label, n) for t, n in codes.FULL_TIME_NORM.items()],
+            },
+        )
+
+
+# --- early warnings --------------------------------------------------------------------------------
+
+
+class WarningListView(ModuleMixin, View):
+    """Early warnings of the user's area, the unhandled ones first."""
+
+    module = Module.MEDIATION
+
+    def get(self, request):
+        g = request.GET
+        status = g.get("status", "unhandled")
+        level = _int(g.get("level"))
+        kind = g.get("kind", "") if g.get("kind") in codes.RiskKind.values else ""
+        page = selectors.flag_search(
+            request.user,
+            status=status,
+            level=level if level in codes.RiskLevel.values else None,
+            kind=kind,
+            cursor=g.get("cursor"),
+        )
+        return render(
+            request,
+            "mediation/warnings.html",
+            {
+                "page": page,
+                "counts": selectors.flag_counts(request.user),
+                "status": status,
+                "level": level,
+                "kind": kind,
+                "statuses": [("unhandled", _("Not yet handled")), *codes.FlagStatus.choices],
+                "levels": codes.RiskLevel.choices,
+                "kinds": codes.RiskKind.choices,
+                "colours": codes.RISK_LEVEL_COLOURS,
+                "handle_form": forms.HandleFlagForm(),
+                "can_change": request.user.has_action(Module.MEDIATION, Action.CHANGE),
+            },
+        )
+
+
+def _back(request, fallback):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+class FlagActionView(ScopedObjectMixin, View):
+    """Acknowledge or handle one warning (POST), then go back where the user came from."""
+
+    module = Module.MEDIATION
+    action = Action.CHANGE
+    scoped_model = RiskFlag
+    select_related = ("dispute",)
+    verb = ""
+
+    def post(self, request, pk):
+        flag = self.object
+        try:
+            if self.verb == "acknowledge":
+                services.flag_acknowledge(actor=request.user, flag=flag)
+                messages.success(request, _("Warning acknowledged."))
+            else:
+                form = forms.HandleFlagForm(request.POST)
+                if not form.is_valid():
+                    raise DomainError(_("Describe the measures taken."), field="measures")
+                services.flag_handle(actor=request.user, flag=flag, measures=form.cleaned_data["measures"])
+                messages.success(request, _("Warning handled."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return _back(request, reverse("mediation:detail", args=[flag.dispute_id]))
+
+    def get(self, request, pk):
+        return redirect("mediation:detail", pk=self.object.dispute_id)
+
+
+# --- screening rounds ------------------------------------------------------------------------------
+
+
+class ScreeningListView(ModuleMixin, View):
+    module = Module.MEDIATION
+
+    def get(self, request):
+        page = selectors.screening_search(request.user, cursor=request.GET.get("cursor"))
+        return render(
+            request,
+            "mediation/screening.html",
+            {"page": page, "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE)},
+        )
+
+
+class ScreeningCreateView(ModuleMixin, View):
+    module = Module.MEDIATION
+    action = Action.CREATE
+
+    def get(self, request):
+        return render(request, "mediation/record_form.html", self._context(forms.ScreeningForm(actor=request.user)))
+
+    def post(self, request):
+        form = forms.ScreeningForm(request.POST, actor=request.user)
+        if form.is_valid():
+            try:
+                services.screening_record(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Screening round recorded."))
+                return redirect("mediation:screening")
+        return render(request, "mediation/record_form.html", self._context(form), status=400)
+
+    def _context(self, form):
+        return {
+            "form": form,
+            "title": _("Record a screening round"),
+            "back": reverse("mediation:screening"),
+            "back_label": _("Screening"),
+        }
+
+
+# --- major incidents -------------------------------------------------------------------------------
+
+
+class IncidentListView(ModuleMixin, View):
+    module = Module.MEDIATION
+
+    def get(self, request):
+        today = timezone.localdate()
+        page = selectors.incident_search(request.user, cursor=request.GET.get("cursor"))
+        return render(
+            request,
+            "mediation/incidents.html",
+            {
+                "page": page,
+                "year_counts": selectors.incident_counts(
+                    request.user, date_from=today.replace(month=1, day=1), date_to=today
+                ),
+                "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
+            },
+        )
+
+
+class IncidentCreateView(ModuleMixin, View):
+    module = Module.MEDIATION
+    action = Action.CREATE
+
+    def get(self, request):
+        return render(request, "mediation/record_form.html", self._context(forms.IncidentForm(actor=request.user)))
+
+    def post(self, request):
+        form = forms.IncidentForm(request.POST, actor=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["dispute"] = data.pop("dispute_number")
+            try:
+                services.incident_record(actor=request.user, **data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Incident recorded."))
+                return redirect("mediation:incidents")
+        return render(request, "mediation/record_form.html", self._context(form), status=400)
+
+    def _context(self, form):
+        return {
+            "form": form,
+            "title": _("Record a major mass incident"),
+            "back": reverse("mediation:incidents"),
+            "back_label": _("Major incidents"),
+        }
+
+
+# --- mediation periods -----------------------------------------------------------------------------
+
+
+class PeriodListView(ModuleMixin, View):
+    """The mediation period per dispute type: the rules in force here, and (for the bureau and
+    directors) a form to set one."""
+
+    module = Module.MEDIATION
+
+    def get(self, request, form=None, status=200):
+        can_set = request.user.has_action(Module.MEDIATION, Action.APPROVE)
+        language = request.LANGUAGE_CODE
+        periods = list(selectors.periods_visible(request.user))
+        own = set(MediationPeriod.objects.visible_to(request.user, Action.APPROVE).values_list("pk", flat=True))
+        for p in periods:
+            p.label = (
+                codes_gbt.event_type_label(p.code, language)
+                if len(p.code) == 4
+                else codes_gbt.EVENT_CLASSES.get(p.code, (p.code, p.code))[0 if language.startswith("zh") else 1]
+            )
+            p.can_delete = can_set and p.pk in own
+        return render(
+            request,
+            "mediation/periods.html",
+            {
+                "periods": periods,
+                "default_days": codes.DEFAULT_PERIOD_DAYS,
+                "form": form or (forms.PeriodForm(actor=request.user) if can_set else None),
+            },
+            status=status,
+        )
+
+    def post(self, request):
+        if not request.user.has_action(Module.MEDIATION, Action.APPROVE):
+            raise PermissionDenied
+        form = forms.PeriodForm(request.POST, actor=request.user)
+        if form.is_valid():
+            try:
+                services.period_set(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Mediation period saved."))
+                return redirect("mediation:periods")
+        return self.get(request, form=form, status=400)
+
+
+class PeriodDeleteView(ScopedObjectMixin, View):
+    module = Module.MEDIATION
+    action = Action.APPROVE
+    scoped_model = MediationPeriod
+
+    def post(self, request, pk):
+        try:
+            services.period_delete(actor=request.user, period=self.object)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Mediation period removed."))
+        return redirect("mediation:periods")
+
+    def get(self, request, pk):
+        return redirect("mediation:periods")
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+
+
+class DashboardView(ModuleMixin, View):
+    """The figures of the last twelve months (or a chosen period) as charts: the monthly trend,
+    the mix of types, the success rate by office, where cases were handled, and the warnings."""
+
+    module = Module.MEDIATION
+
+    def get(self, request):
+        today = timezone.localdate()
+        default_from = (today.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+        date_from = parse_date(request.GET.get("date_from")) or default_from
+        date_to = parse_date(request.GET.get("date_to")) or today
+        if date_to < date_from:
+            date_from, date_to = date_to, date_from
+        user = request.user
+        by_office = selectors.dispute_metrics(user, date_from=date_from, date_to=date_to, group_by="office")
+        by_category = selectors.dispute_metrics(user, date_from=date_from, date_to=date_to, group_by="category")
+        levels = selectors.level_shares(user, date_from=date_from, date_to=date_to)
+        flags = selectors.flag_counts(user)
+        office_names = selectors.group_labels(user, "office", by_office["rows"].keys())
+        category_names = selectors.group_labels(user, "category", [])
+        offices = sorted(
+            (
+                {
+                    "name": office_names.get(k, "—"),
+                    "success_rate": r["success_rate"],
+                    "received": r["received"],
+                    "concluded": r["succeeded"] + r["failed"] + r["terminated"],
+                }
+                for k, r in by_office["rows"].items()
+                if k in office_names
+            ),
+            key=lambda o: (o["success_rate"] is None, -(o["success_rate"] or 0), o["name"]),
+        )
+        chart = {
+            "trend": selectors.monthly_trend(user, date_from=date_from, date_to=date_to),
+            "categories": [
+                {"name": category_names.get(k, k), "value": r["received"]}
+                for k, r in sorted(by_category["rows"].items())
+                if r["received"]
+            ],
+            "offices": offices,
+            "levels": [
+                {"name": str(x["label"]), "value": x["count"]}
+                for x in levels["levels"]
+            ],
+            "warnings": [
+                {"name": str(codes.RiskLevel(level).label), "value": n}
+                for level, n in flags["by_level"].items()
+            ],
+            "labels": {
+                "received": str(_("Received")),
+                "succeeded": str(_("Succeeded")),
+                "success_rate": str(_("Success rate (%)")),
+            },
+        }
+        return render(
+            request,
+            "mediation/dashboard.html",
+            {
+                "date_from": date_from,
+                "date_to": date_to,
+                "totals": by_office["totals"],
+                "levels": levels,
+                "flags": flags,
+                "incidents": selectors.incident_counts(user, date_from=date_from, date_to=date_to),
+                "deadlines": selectors.deadline_counts(user),
+                "chart": chart,
+                "offices": offices,
             },
         )

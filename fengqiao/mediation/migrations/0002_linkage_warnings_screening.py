@@ -244,7 +244,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="dispute",
             name="risk_level",
-            field=models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="warning level"),
+            field=models.PositiveSmallIntegerField(
+                choices=[(0, "None"), (1, "Yellow"), (2, "Orange"), (3, "Red")],
+                default=0,
+                editable=False,
+                verbose_name="warning level",
+            ),
         ),
         migrations.AddField(
             model_name="party",

@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def w(transactional_db):
     world = World.build()
-    committee = Committee.objects.create(org=world.office_a, name="甲镇人民调解委员会",
-                                         committee_type=codes.CommitteeType.TOWN)
+    committee = Committee.objects.create(
+        org=world.office_a, name="甲镇人民调解委员会", committee_type=codes.CommitteeType.TOWN
+    )
     user = make_user(world.office_a, Role.MEDIATOR, username="tiaojie", full_name="王调解")
     m = Mediator.objects.create(org=world.office_a, full_name="王调解", full_time=True, user=user)
     m.committees.add(committee)
@@ -101,8 +102,13 @@ def test_second_user_is_told_the_case_changed(browser, live_server, w):
     from fengqiao.mediation import services
 
     d = services.dispute_register(
-        actor=w.director_a, org=w.village_a1, channel="visit", event_type="0201", summary="并发纠纷",
-        description="测试并发", received_on=__import__("datetime").date(2026, 1, 5),
+        actor=w.director_a,
+        org=w.village_a1,
+        channel="visit",
+        event_type="0201",
+        summary="并发纠纷",
+        description="测试并发",
+        received_on=__import__("datetime").date(2026, 1, 5),
         parties=[{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}],
     )
     pages = []

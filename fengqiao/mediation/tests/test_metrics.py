@@ -20,8 +20,15 @@ def conclude(world, outcome, **kwargs):
     actor = kwargs.get("actor", world.director_a)
     services.dispute_accept(actor=actor, dispute=d)
     if outcome == "succeeded":
-        services.dispute_succeed(actor=actor, dispute=d, form="written", terms="履行", signed_on=TODAY,
-                                 amount="1000", prevented_criminal_persons=2)
+        services.dispute_succeed(
+            actor=actor,
+            dispute=d,
+            form="written",
+            terms="履行",
+            signed_on=TODAY,
+            amount="1000",
+            prevented_criminal_persons=2,
+        )
     elif outcome == "failed":
         services.session_add(actor=actor, dispute=d, held_on=TODAY, place="调解室", record="记录")
         services.dispute_fail(actor=actor, dispute=d, reason="分歧大")
@@ -59,8 +66,9 @@ def test_city_sees_every_office(world, cases):
 
 def test_success_survives_follow_up_and_archive(world):
     d = conclude(world, "succeeded")
-    services.dispute_follow_up(actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied",
-                               performed=True)
+    services.dispute_follow_up(
+        actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied", performed=True
+    )
     services.dispute_archive(actor=world.director_a, dispute=d)
     m = selectors.dispute_metrics(world.director_a, date_from=YEAR_START, date_to=TODAY)
     assert m["totals"]["succeeded"] == 1 and m["totals"]["success_rate"] == 100.0
@@ -90,8 +98,9 @@ def test_stats_page_and_export(world, cases, client_for):
 
 def test_staffing_check(world, client_for):
     town = Committee.objects.create(org=world.office_a, name="甲镇调委会", committee_type=codes.CommitteeType.TOWN)
-    village = Committee.objects.create(org=world.village_a1, name="甲一村调委会",
-                                       committee_type=codes.CommitteeType.VILLAGE)
+    village = Committee.objects.create(
+        org=world.village_a1, name="甲一村调委会", committee_type=codes.CommitteeType.VILLAGE
+    )
     m = Mediator.objects.create(org=world.office_a, full_name="专职一", full_time=True)
     m.committees.add(town, village)
     Mediator.objects.create(org=world.office_a, full_name="兼职一", full_time=False).committees.add(town)

@@ -38,8 +38,9 @@ def register(world, actor=None, **overrides):
 
 @pytest.fixture
 def committee(world):
-    return Committee.objects.create(org=world.office_a, name="甲镇人民调解委员会",
-                                    committee_type=codes.CommitteeType.TOWN)
+    return Committee.objects.create(
+        org=world.office_a, name="甲镇人民调解委员会", committee_type=codes.CommitteeType.TOWN
+    )
 
 
 @pytest.fixture
@@ -77,10 +78,24 @@ def test_numbers_restart_per_office(world):
         ("event_type", {"event_type": "0000"}),
         ("summary", {"summary": "  "}),
         ("parties", {"parties": [{"side": "applicant", "name": "张三"}]}),
-        ("parties.0.id_number", {"parties": [{"side": "applicant", "name": "张三", "id_number": "320281199002301234"},
-                                             {"side": "respondent", "name": "李四"}]}),
-        ("parties.1.phone", {"parties": [{"side": "applicant", "name": "张三"},
-                                         {"side": "respondent", "name": "李四", "phone": "12345"}]}),
+        (
+            "parties.0.id_number",
+            {
+                "parties": [
+                    {"side": "applicant", "name": "张三", "id_number": "320281199002301234"},
+                    {"side": "respondent", "name": "李四"},
+                ]
+            },
+        ),
+        (
+            "parties.1.phone",
+            {
+                "parties": [
+                    {"side": "applicant", "name": "张三"},
+                    {"side": "respondent", "name": "李四", "phone": "12345"},
+                ]
+            },
+        ),
         ("referral_source", {"channel": codes.Channel.REFERRAL}),
         ("people_count", {"people_count": 1}),
     ],
@@ -109,16 +124,24 @@ def test_full_life_of_a_case(world, committee, mediator):
     d.refresh_from_db()
     assert d.status == S.ACCEPTED and d.deadline == TODAY + datetime.timedelta(days=30)
     assert d.level == codes.Level.TOWN and list(d.mediators.all()) == [mediator]
-    services.session_add(actor=world.director_a, dispute=d, held_on=TODAY, place="甲镇调解室",
-                         record="双方陈述意见。", attendees="张三、李四")
+    services.session_add(
+        actor=world.director_a,
+        dispute=d,
+        held_on=TODAY,
+        place="甲镇调解室",
+        record="双方陈述意见。",
+        attendees="张三、李四",
+    )
     d.refresh_from_db()
     assert d.status == S.MEDIATING
-    agreement = services.dispute_succeed(actor=world.director_a, dispute=d, form="written",
-                                         terms="李四三日内疏通排水沟。", signed_on=TODAY, amount="500")
+    agreement = services.dispute_succeed(
+        actor=world.director_a, dispute=d, form="written", terms="李四三日内疏通排水沟。", signed_on=TODAY, amount="500"
+    )
     d.refresh_from_db()
     assert d.status == S.SUCCEEDED and d.concluded_on == TODAY and agreement.amount == 500
-    services.dispute_follow_up(actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied",
-                               performed=True)
+    services.dispute_follow_up(
+        actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied", performed=True
+    )
     services.dispute_archive(actor=world.director_a, dispute=d)
     d.refresh_from_db()
     assert d.status == S.ARCHIVED and d.archived_on == TODAY
@@ -170,8 +193,9 @@ def test_reasons_are_required(world):
 
 
 def test_escalation_goes_up_only(world, committee):
-    village_committee = Committee.objects.create(org=world.village_a1, name="甲一村调委会",
-                                                 committee_type=codes.CommitteeType.VILLAGE)
+    village_committee = Committee.objects.create(
+        org=world.village_a1, name="甲一村调委会", committee_type=codes.CommitteeType.VILLAGE
+    )
     d = register(world, committee=village_committee)
     assert d.level == codes.Level.VILLAGE
     with pytest.raises(DomainError):
@@ -220,10 +244,12 @@ def test_concurrent_intake_never_shares_a_number():
 def test_reopen_withdraws_the_agreement_and_its_figures(world):
     d = register(world)
     services.dispute_accept(actor=world.director_a, dispute=d)
-    services.dispute_succeed(actor=world.director_a, dispute=d, form="written", terms="履行", signed_on=TODAY,
-                             prevented_criminal_persons=2)
-    services.dispute_follow_up(actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied",
-                               performed=True)
+    services.dispute_succeed(
+        actor=world.director_a, dispute=d, form="written", terms="履行", signed_on=TODAY, prevented_criminal_persons=2
+    )
+    services.dispute_follow_up(
+        actor=world.director_a, dispute=d, visited_on=TODAY, satisfaction="satisfied", performed=True
+    )
     services.dispute_archive(actor=world.director_a, dispute=d)
     services.dispute_reopen(actor=world.director_a, dispute=d, reason="一方反悔")
     d.refresh_from_db()
@@ -244,8 +270,9 @@ def test_reopening_a_declined_case_accepts_it(world):
 
 
 def test_accept_cannot_undo_an_escalation(world, committee):
-    village_committee = Committee.objects.create(org=world.village_a1, name="甲一村调委会",
-                                                 committee_type=codes.CommitteeType.VILLAGE)
+    village_committee = Committee.objects.create(
+        org=world.village_a1, name="甲一村调委会", committee_type=codes.CommitteeType.VILLAGE
+    )
     d = register(world, committee=village_committee)
     services.dispute_escalate(actor=world.director_a, dispute=d, committee=committee, reason="涉及多户")
     with pytest.raises(DomainError) as exc:
@@ -273,14 +300,22 @@ def test_numbers_and_dates_out_of_range(world):
     d = register(world, received_on=TODAY - datetime.timedelta(days=10))
     services.dispute_accept(actor=world.director_a, dispute=d)
     with pytest.raises(DomainError) as exc:
-        services.session_add(actor=world.director_a, dispute=d, held_on=TODAY - datetime.timedelta(days=9),
-                             place="调解室", record="记录")
+        services.session_add(
+            actor=world.director_a, dispute=d, held_on=TODAY - datetime.timedelta(days=9), place="调解室", record="记录"
+        )
     assert exc.value.field == "held_on"
     with pytest.raises(DomainError) as exc:
-        services.dispute_succeed(actor=world.director_a, dispute=d, form="oral", terms="履行",
-                                 signed_on=TODAY - datetime.timedelta(days=5))
+        services.dispute_succeed(
+            actor=world.director_a, dispute=d, form="oral", terms="履行", signed_on=TODAY - datetime.timedelta(days=5)
+        )
     assert exc.value.field == "signed_on"
     with pytest.raises(DomainError) as exc:
-        services.dispute_succeed(actor=world.director_a, dispute=d, form="oral", terms="履行", signed_on=TODAY,
-                                 prevented_criminal_persons=10**9)
+        services.dispute_succeed(
+            actor=world.director_a,
+            dispute=d,
+            form="oral",
+            terms="履行",
+            signed_on=TODAY,
+            prevented_criminal_persons=10**9,
+        )
     assert exc.value.field == "prevented_criminal_persons"
