@@ -19,6 +19,7 @@ from fengqiao.core.permissions import Role
 from fengqiao.orgs.models import OrgKind
 
 from . import codes, codes_gbt
+from .matching import identity_key
 from .models import Agreement, CaseCounter, CaseEvent, Committee, Dispute, FollowUp, MediationSession, Mediator, Party
 from .services import format_number
 
@@ -152,6 +153,8 @@ def seed(ctx):
         staff_by_office,
         per_year=ctx.options.get("disputes_per_year", 40_000),
     )
+    _seed_linkage(ctx)
+    _seed_warnings_and_screening(ctx)
 
 
 def _name(rng):
@@ -287,8 +290,10 @@ def _seed_children(rng, disputes, outcomes, mediators_by_office):
     through = Dispute.mediators.through
     for d, outcome in zip(disputes, outcomes, strict=True):
         common = {"dispute_id": d.pk, "org_id": d.org_id, "office_id": d.office_id}
-        parties.append(Party(side="applicant", name=_name(rng), phone=f"139{rng.randint(0, 99999999):08d}", **common))
-        parties.append(Party(side="respondent", name=_name(rng), **common))
+        for side, phone in (("applicant", f"139{rng.randint(0, 99999999):08d}"), ("respondent", "")):
+            name = _name(rng)
+            # bulk_create skips Party.save(), which sets the matching key
+            parties.append(Party(side=side, name=name, phone=phone, identity_key=identity_key(name), **common))
         mediators = mediators_by_office.get(d.office_id) or []
         if mediators and d.status != S.REGISTERED:
             assigned.append(through(dispute_id=d.pk, mediator_id=rng.choice(mediators).pk))
@@ -347,3 +352,182 @@ def _seed_children(rng, disputes, outcomes, mediators_by_office):
     Agreement.objects.bulk_create(agreements, batch_size=5000)
     FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
     through.objects.bulk_create(assigned, batch_size=5000)
+
+
+LINKAGE = [
+    (codes.LinkageChannel.LITIGATION, 40, "江阴市人民法院"),
+    (codes.LinkageChannel.ARBITRATION, 20, "江阴市劳动人事争议仲裁委员会"),
+    (codes.LinkageChannel.LAWYER_MEDIATION, 15, "江阴市律师调解工作室"),
+    (codes.LinkageChannel.LEGAL_AID, 15, "江阴市法律援助中心"),
+    (codes.LinkageChannel.ADMIN_RULING, 5, "江阴市自然资源和规划局"),
+    (codes.LinkageChannel.NOTARY, 5, "江阴市公证处"),
+]
+
+
+def _seed_linkage(ctx):
+    """Failed, terminated and declined cases passed on to other channels (most with a result back),
+    and judicial confirmation for some written agreements."""
+    from .models import JudicialConfirmation, Referral
+
+    rng, today = ctx.rng, ctx.now.date()
+    ended = Dispute.objects.filter(
+        office__in=ctx.offices, outcome__in=[codes.Outcome.FAILED, codes.Outcome.TERMINATED, codes.Outcome.REJECTED]
+    ).values_list("pk", "org_id", "office_id", "concluded_on")
+    referrals = []
+    for pk, org_id, office_id, concluded in ended:
+        if rng.random() > 0.8:
+            continue
+        channel, _w, body = _pick(rng, LINKAGE)
+        referred = concluded + datetime.timedelta(days=rng.randint(0, 5))
+        back = referred + datetime.timedelta(days=rng.randint(10, 60))
+        done = back <= today
+        referrals.append(
+            Referral(
+                dispute_id=pk,
+                org_id=org_id,
+                office_id=office_id,
+                channel=channel,
+                receiving_body=body,
+                referred_on=min(referred, today),
+                reason="调解不成，引导当事人通过其他途径解决。",
+                outcome=rng.choice([codes.LinkageOutcome.RESOLVED] * 3 + [codes.LinkageOutcome.NOT_RESOLVED])
+                if done
+                else codes.LinkageOutcome.PENDING,
+                result="已办结。" if done else "",
+                result_on=back if done else None,
+            )
+        )
+    Referral.objects.bulk_create(referrals, batch_size=2000)
+    written = Agreement.objects.filter(office__in=ctx.offices, form=codes.AgreementForm.WRITTEN).values_list(
+        "dispute_id", "org_id", "office_id", "signed_on"
+    )
+    confirmations = []
+    for pk, org_id, office_id, signed in written:
+        if rng.random() > 0.04:
+            continue
+        applied = min(today, signed + datetime.timedelta(days=rng.randint(1, 20)))
+        ruled = applied + datetime.timedelta(days=rng.randint(3, 15))
+        done = ruled <= today
+        confirmations.append(
+            JudicialConfirmation(
+                dispute_id=pk,
+                org_id=org_id,
+                office_id=office_id,
+                court="江阴市人民法院",
+                applied_on=applied,
+                result=codes.ConfirmationResult.CONFIRMED if done else codes.ConfirmationResult.PENDING,
+                ruled_on=ruled if done else None,
+                ruling_number=f"（{ruled.year}）苏0281民特{rng.randint(1, 999)}号" if done else "",
+            )
+        )
+    JudicialConfirmation.objects.bulk_create(confirmations, batch_size=2000)
+    ctx.log(f"  referrals: {len(referrals)}, judicial confirmations: {len(confirmations)}")
+
+
+def _seed_warnings_and_screening(ctx):
+    """Quarterly screening rounds in every village; a few clusters of open disputes (one property
+    company, one market), threats and large sums that raise warnings through the services'
+    rules; two major incidents, one of them caused by late mediation; city period rules."""
+    from . import services
+    from .models import MajorIncident, MediationPeriod, ScreeningRound
+
+    rng, today = ctx.rng, ctx.now.date()
+    rounds = []
+    for office in ctx.offices:
+        for v in ctx.villages_by_office.get(office.pk, []):
+            for quarter in range(4):
+                end = today - datetime.timedelta(days=90 * quarter + rng.randint(0, 10))
+                start = end - datetime.timedelta(days=89)
+                found = rng.choice([0, 0, 1, 1, 2, 3])
+                rounds.append(
+                    ScreeningRound(
+                        org=v,
+                        office_id=office.pk,
+                        period_from=start,
+                        period_to=end,
+                        held_on=end,
+                        participants="村调委会主任、网格员、法律顾问",
+                        disputes_found=found,
+                        risks_found=1 if found > 2 else 0,
+                        findings=f"排查发现矛盾纠纷{found}起，已登记调处。" if found else "未发现矛盾纠纷。",
+                    )
+                )
+    ScreeningRound.objects.bulk_create(rounds, batch_size=2000)
+
+    def register(office, **kw):
+        villages = ctx.villages_by_office.get(office.pk) or [office]
+        data = {
+            "actor": None,
+            "org": villages[0],
+            "channel": codes.Channel.VISIT,
+            "event_type": "0402",
+            "received_on": today - datetime.timedelta(days=rng.randint(1, 20)),
+        } | kw
+        return services.dispute_register(**data)
+
+    clustered = ctx.offices[:3]
+    for n, office in enumerate(clustered):
+        company = ["阳光物业管理有限公司", "恒信置业有限公司", "华通运输公司"][n]
+        for _i in range(3 + 2 * (n == 0)):
+            register(
+                office,
+                summary="物业服务纠纷" if n < 2 else "拖欠运费纠纷",
+                description=f"业主反映{company}长期未履行维修义务，多户业主情绪激动。",
+                parties=[{"side": "applicant", "name": _name(rng)}, {"side": "respondent", "name": company}],
+                people_count=rng.choice([3, 6, 12]),
+            )
+    for office in ctx.offices[3:6]:
+        for _i in range(3):
+            register(
+                office,
+                event_type="0201",
+                summary="农贸市场摊位纠纷",
+                description="摊主之间因摊位占道发生争执。",
+                place="农贸市场东门 摊位区",
+                parties=[{"side": "applicant", "name": _name(rng)}, {"side": "respondent", "name": _name(rng)}],
+            )
+    for office in ctx.offices[6:10]:
+        register(
+            office,
+            event_type="0201",
+            summary="宅基地边界纠纷激化",
+            description="双方多次争吵，被申请人扬言要报复，申请人曾被打伤住院。",
+            parties=[{"side": "applicant", "name": _name(rng)}, {"side": "respondent", "name": _name(rng)}],
+        )
+        register(
+            office,
+            event_type="0804",
+            summary="大额民间借贷纠纷",
+            description="借款到期未还，出借人多次催讨。",
+            amount=rng.choice([150_000, 600_000, 1_200_000]),
+            parties=[{"side": "applicant", "name": _name(rng)}, {"side": "respondent", "name": _name(rng)}],
+        )
+
+    if len(ctx.offices) >= 2:
+        MajorIncident.objects.create(
+            org=ctx.offices[0],
+            office_id=ctx.offices[0].pk,
+            occurred_on=today - datetime.timedelta(days=rng.randint(30, 200)),
+            title="小区业主聚集反映物业问题",
+            description="约六十名业主在小区门口聚集，经镇村干部劝导后散去。",
+            people_count=60,
+            caused_by_mediation=False,
+            cause_note="",
+        )
+        MajorIncident.objects.create(
+            org=ctx.offices[1],
+            office_id=ctx.offices[1].pk,
+            occurred_on=today - datetime.timedelta(days=rng.randint(30, 200)),
+            title="企业欠薪引发职工聚集",
+            description="五十余名职工到镇政府聚集讨薪。",
+            people_count=55,
+            caused_by_mediation=True,
+            cause_note="欠薪纠纷受理后未及时组织调解，超过调解期限。",
+        )
+    MediationPeriod.objects.bulk_create(
+        [
+            MediationPeriod(org=ctx.city, office_id=ctx.city.office_id or ctx.city.pk, code="07", days=15),
+            MediationPeriod(org=ctx.city, office_id=ctx.city.office_id or ctx.city.pk, code="0503", days=45),
+        ]
+    )
+    ctx.log(f"  screening rounds: {len(rounds)}; warning clusters in {len(ctx.offices[:10])} offices")

@@ -7,13 +7,25 @@ from django.utils import timezone
 
 from fengqiao.core.demo import run_seed
 from fengqiao.mediation import codes, selectors
-from fengqiao.mediation.models import Agreement, CaseCounter, CaseEvent, Committee, Dispute
+from fengqiao.mediation.models import (
+    Agreement,
+    CaseCounter,
+    CaseEvent,
+    Committee,
+    Dispute,
+    JudicialConfirmation,
+    MajorIncident,
+    Referral,
+    RiskFlag,
+    ScreeningRound,
+)
 
 
 def test_demo_year_is_consistent(db):
     ctx = run_seed("city", disputes_per_year=800)
     disputes = Dispute.objects.all()
-    assert 700 <= disputes.count() <= 800
+    # the bulk year plus the cases registered through the services to raise warnings
+    assert 700 <= disputes.count() <= 850
     # every succeeded outcome has its agreement; nothing open has an outcome
     succeeded = disputes.filter(outcome=codes.Outcome.SUCCEEDED)
     assert Agreement.objects.filter(dispute__in=succeeded).count() == succeeded.count()
@@ -41,3 +53,16 @@ def test_demo_year_is_consistent(db):
     # a committee short of mediators shows up in the staffing check
     assert any(c.shortfall for c in selectors.committee_staffing(admin))
     assert Committee.objects.filter(committee_type=codes.CommitteeType.INDUSTRY).count() == 5
+
+    # warnings of every kind and colour, raised by the rules; linkage and screening records
+    flags = RiskFlag.objects.all()
+    assert {f.kind for f in flags} == set(codes.RiskKind.values)
+    assert flags.filter(level=codes.RiskLevel.RED).exists()
+    assert not Dispute.objects.filter(risk_level__gt=0).exclude(flags__status="open").exists()
+    assert not Referral.objects.exclude(dispute__outcome__in=["failed", "terminated", "rejected"]).exists()
+    assert not Referral.objects.filter(referred_on__lt=F("dispute__concluded_on")).exists()
+    assert not JudicialConfirmation.objects.filter(
+        applied_on__gt=F("dispute__agreement__signed_on") + datetime.timedelta(days=30)
+    ).exists()
+    assert ScreeningRound.objects.count() >= 4 * len(ctx.offices)
+    assert MajorIncident.objects.filter(caused_by_mediation=True).count() == 1
