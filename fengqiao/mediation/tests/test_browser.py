@@ -130,3 +130,53 @@ def test_second_user_is_told_the_case_changed(browser, live_server, w):
     shot(second, "mediation-stale")
     d.refresh_from_db()
     assert d.status == codes.Status.ACCEPTED
+
+
+def test_warning_handled_and_failed_case_referred(page, w):
+    import datetime
+
+    from fengqiao.mediation import services
+
+    d = services.dispute_register(
+        actor=w.director_a,
+        org=w.village_a1,
+        channel="visit",
+        event_type="0201",
+        summary="宅基地纠纷激化",
+        description="被申请人扬言要报复，申请人曾被打伤住院。",
+        received_on=datetime.date.today() - datetime.timedelta(days=2),
+        parties=[{"side": "applicant", "name": "张三"}, {"side": "respondent", "name": "李四"}],
+    )
+    services.dispute_accept(actor=w.director_a, dispute=d)
+    services.session_add(
+        actor=w.director_a, dispute=d, held_on=datetime.date.today(), place="调解室", record="分歧很大"
+    )
+    services.dispute_fail(actor=w.director_a, dispute=d, reason="双方分歧过大")
+
+    login(page, "director_a", PASSWORD)
+    page.goto(f"/mediation/{d.pk}/")
+    expect(page.locator("#warnings")).to_contain_text("报复")
+    shot(page, "mediation-warning")
+    page.fill("#warnings input[name=measures]", "已约谈双方并通报派出所")
+    with page.expect_navigation():
+        page.click("#warnings button:has-text('标记已处置')")
+    expect(page.locator("#warnings")).to_contain_text("已约谈双方")
+
+    step(page, "refer")
+    page.select_option("#id_refer-channel", codes.LinkageChannel.LITIGATION)
+    page.fill("#id_refer-receiving_body", "江阴市人民法院")
+    submit(page, "refer")
+    expect(page.locator("#referrals")).to_contain_text("江阴市人民法院")
+
+    step(page, "referral_result")
+    page.select_option("#id_referral_result-outcome", codes.LinkageOutcome.RESOLVED)
+    page.fill("#id_referral_result-result", "法院调解结案")
+    submit(page, "referral_result")
+    expect(page.locator("#referrals")).to_contain_text("法院调解结案")
+    shot(page, "mediation-referral")
+
+    page.click("text=人民调解")
+    page.click("a.nav-link:has-text('工作看板')")
+    expect(page.locator("#chart-trend svg")).to_be_visible()
+    expect(page.locator("#chart-offices svg")).to_be_visible()
+    shot(page, "mediation-dashboard")
