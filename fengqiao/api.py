@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from fengqiao import __version__
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
+from fengqiao.mediation.api import router as mediation_router
 from fengqiao.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -25,3 +26,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/mediation", mediation_router)

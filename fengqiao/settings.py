@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fengqiao.orgs",
     "fengqiao.accounts",
     "fengqiao.mediation",
+    "fengqiao.partners",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("users/", include("fengqiao.accounts.urls")),
     path("platform/", include("fengqiao.core.urls")),
     path("mediation/", include("fengqiao.mediation.urls")),
+    path("partners/", include("fengqiao.partners.urls")),
     path("api/v1/", api.urls),
 ]
 
