@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fengqiao.core.models import AuditEvent
 from fengqiao.mediation import codes, services
-from fengqiao.mediation.models import Committee, MajorIncident, Mediator, MediationPeriod, RiskFlag, ScreeningRound
+from fengqiao.mediation.models import Committee, MajorIncident, MediationPeriod, Mediator, RiskFlag, ScreeningRound
 from fengqiao.mediation.tests.test_services import register
 
 TODAY = timezone.localdate()
