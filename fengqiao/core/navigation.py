@@ -62,6 +62,13 @@ ENTRIES = [
         "core:tokens",
         description=_("Credentials for courts, police and other partner systems"),
     ),
+    NavEntry(
+        Module.API_TOKENS,
+        _("Partner webhooks"),
+        "broadcast",
+        "partners:list",
+        description=_("Signed notifications to partner systems when the cases they referred conclude"),
+    ),
 ]
 
 

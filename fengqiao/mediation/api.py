@@ -187,6 +187,7 @@ class DisputeItem(Schema):
     outcome: str
     overdue: bool
     version: int
+    risk_level: int
     parties: list[PartyBrief]
 
 
@@ -295,6 +296,12 @@ class DisputeDetail(Schema):
     sessions: list[SessionOut]
     agreement: AgreementOut | None
     follow_ups: list[FollowUpOut]
+    place: str
+    risk_level: int
+    referrals: list[ReferralOut]
+    confirmations: list[ConfirmationOut]
+    warnings: list[FlagOut]
+    confirmation_deadline: datetime.date | None
     can_change: bool
     allowed_transitions: list[StepOut]
 
@@ -371,6 +378,79 @@ class FollowUpIn(StepIn):
 class EscalateIn(StepIn):
     committee_id: int = Field(..., ge=1, le=MAX_ID)
     reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class EditIn(StepIn):
+    summary: str = Field(..., min_length=1, max_length=100)
+    description: str = Field(..., min_length=1, max_length=10_000)
+    event_type: str = Field(..., min_length=4, max_length=4)
+    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    people_count: int = Field(2, ge=2, le=100_000)
+    scale: str = Field("01", max_length=2)
+    place: str = Field("", max_length=200)
+
+
+class ReferIn(StepIn):
+    channel: codes.LinkageChannel
+    receiving_body: str = Field(..., min_length=1, max_length=100)
+    referred_on: datetime.date
+    reason: str = Field("", max_length=2000)
+
+
+class ReferralResultIn(StepIn):
+    referral_id: int = Field(..., ge=1, le=MAX_ID)
+    outcome: codes.LinkageOutcome
+    result_on: datetime.date
+    result: str = Field("", max_length=2000)
+
+
+class ConfirmIn(StepIn):
+    court: str = Field(..., min_length=1, max_length=100)
+    applied_on: datetime.date
+    note: str = Field("", max_length=2000)
+
+
+class ConfirmResultIn(StepIn):
+    result: codes.ConfirmationResult
+    ruled_on: datetime.date
+    ruling_number: str = Field("", max_length=60)
+    note: str = Field("", max_length=2000)
+
+
+class ReferralOut(Schema):
+    id: int
+    channel: str
+    channel_label: str
+    receiving_body: str
+    referred_on: datetime.date
+    reason: str
+    outcome: str
+    outcome_label: str
+    result: str
+    result_on: datetime.date | None
+
+
+class ConfirmationOut(Schema):
+    id: int
+    court: str
+    applied_on: datetime.date
+    result: str
+    result_label: str
+    ruled_on: datetime.date | None
+    ruling_number: str
+
+
+class FlagOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    level: int
+    level_label: str
+    reasons: list[str]
+    status: str
+    raised_at: datetime.datetime
+    handled_at: datetime.datetime | None
+    handling: str
 
 
 class CommitteeOut(Schema):
@@ -461,6 +541,7 @@ def _item(d: Dispute, today) -> dict:
         "outcome": d.outcome,
         "overdue": _overdue(d, today),
         "version": d.version,
+        "risk_level": d.risk_level,
         "parties": [{"side": p.side, "kind": p.kind, "name": mask_name(p.name, p.kind)} for p in d.list_parties],
     }
 
@@ -514,7 +595,16 @@ def _detail(request, response: HttpResponse, dispute: Dispute, reveal: bool = Fa
     today = timezone.localdate()
     can_change = _may(request, dispute, Action.CHANGE)
     revealed = _reveal_parties(request, response, dispute, data["parties"], reveal)
-    steps = [s for s in dispute.allowed_transitions() if s in STEP_SCHEMAS] if can_change else []
+    conditions = data["conditions"]
+    steps = (
+        [
+            s
+            for s in dispute.allowed_transitions()
+            if s in STEP_SCHEMAS and (s not in codes.CONDITIONAL_STEPS or conditions.get(codes.CONDITIONAL_STEPS[s]))
+        ]
+        if can_change
+        else []
+    )
     agreement = data["agreement"]
     return {
         **_item(dispute, today),
@@ -566,6 +656,51 @@ def _detail(request, response: HttpResponse, dispute: Dispute, reveal: bool = Fa
             }
             for f in data["follow_ups"]
         ],
+        "place": dispute.place,
+        "risk_level": dispute.risk_level,
+        "referrals": [
+            {
+                "id": r.pk,
+                "channel": r.channel,
+                "channel_label": str(r.get_channel_display()),
+                "receiving_body": r.receiving_body,
+                "referred_on": r.referred_on,
+                "reason": r.reason,
+                "outcome": r.outcome,
+                "outcome_label": str(r.get_outcome_display()),
+                "result": r.result,
+                "result_on": r.result_on,
+            }
+            for r in data["referrals"]
+        ],
+        "confirmations": [
+            {
+                "id": c.pk,
+                "court": c.court,
+                "applied_on": c.applied_on,
+                "result": c.result,
+                "result_label": str(c.get_result_display()),
+                "ruled_on": c.ruled_on,
+                "ruling_number": c.ruling_number,
+            }
+            for c in data["confirmations"]
+        ],
+        "warnings": [
+            {
+                "id": f.pk,
+                "kind": f.kind,
+                "kind_label": str(f.get_kind_display()),
+                "level": f.level,
+                "level_label": str(f.get_level_display()),
+                "reasons": f.reason_texts(),
+                "status": f.status,
+                "raised_at": f.raised_at,
+                "handled_at": f.handled_at,
+                "handling": f.handling,
+            }
+            for f in data["flags"]
+        ],
+        "confirmation_deadline": data["confirmation_deadline"],
         "can_change": can_change,
         "allowed_transitions": [
             {"step": s, "label": str(codes.STEP_ACTIONS[s]), "path": f"transitions/{s}"} for s in steps
@@ -591,6 +726,8 @@ def list_cases(
     date_to: datetime.date | None = None,
     committee: int | None = Query(None, ge=1, le=MAX_ID),
     village: int | None = Query(None, ge=1, le=MAX_ID),
+    mediator: int | None = Query(None, ge=1, le=MAX_ID),
+    risk: codes.RiskLevel | None = None,
     cursor: str | None = None,
     size: int | None = Query(None, ge=1, le=200),
 ):
@@ -615,6 +752,8 @@ def list_cases(
         # An id is enough: the cases are already limited to the caller's, whoever's the committee is.
         committee=committee,
         village=village_obj,
+        mediator=mediator,
+        risk=int(risk) if risk else None,
         cursor=cursor,
         size=size,
     )
@@ -771,6 +910,49 @@ def _step_escalate(actor, dispute, body: EscalateIn):
     )
 
 
+def _step_edit(actor, dispute, body: EditIn):
+    return services.dispute_update(actor=actor, dispute=dispute, **body.dict())
+
+
+def _step_refer(actor, dispute, body: ReferIn):
+    return services.dispute_refer(
+        actor=actor,
+        dispute=dispute,
+        channel=str(body.channel),
+        receiving_body=body.receiving_body,
+        referred_on=body.referred_on,
+        reason=body.reason,
+        expected_version=body.expected_version,
+    )
+
+
+def _step_referral_result(actor, dispute, body: ReferralResultIn):
+    from .models import Referral
+
+    referral = Referral.objects.filter(dispute=dispute, pk=body.referral_id).first()
+    if referral is None:
+        raise DomainError(_("Choose a referral of this case."), field="referral_id")
+    return services.referral_record_result(
+        actor=actor,
+        dispute=dispute,
+        referral=referral,
+        outcome=str(body.outcome),
+        result_on=body.result_on,
+        result=body.result,
+        expected_version=body.expected_version,
+    )
+
+
+def _step_confirm(actor, dispute, body: ConfirmIn):
+    return services.confirmation_apply(actor=actor, dispute=dispute, **body.dict())
+
+
+def _step_confirm_result(actor, dispute, body: ConfirmResultIn):
+    data = body.dict()
+    data["result"] = str(body.result)
+    return services.confirmation_record_result(actor=actor, dispute=dispute, **data)
+
+
 # step → (body schema, what it does)
 STEP_SCHEMAS: dict[str, tuple[type[StepIn], object]] = {
     T.ACCEPT: (AcceptIn, _step_accept),
@@ -783,6 +965,11 @@ STEP_SCHEMAS: dict[str, tuple[type[StepIn], object]] = {
     T.ARCHIVE: (StepIn, _step_archive),
     T.REOPEN: (ReasonIn, _step_reason(services.dispute_reopen)),
     T.ESCALATE: (EscalateIn, _step_escalate),
+    T.EDIT: (EditIn, _step_edit),
+    T.REFER: (ReferIn, _step_refer),
+    T.REFERRAL_RESULT: (ReferralResultIn, _step_referral_result),
+    T.CONFIRM: (ConfirmIn, _step_confirm),
+    T.CONFIRM_RESULT: (ConfirmResultIn, _step_confirm_result),
 }
 
 

@@ -152,7 +152,9 @@ def dispute_filter(
     if committee is not None:
         qs = qs.filter(committee=committee)
     if mediator is not None:
-        assigned = Dispute.mediators.through.objects.filter(dispute_id=OuterRef("pk"), mediator_id=mediator.pk)
+        assigned = Dispute.mediators.through.objects.filter(
+            dispute_id=OuterRef("pk"), mediator_id=getattr(mediator, "pk", mediator)
+        )
         qs = qs.filter(Exists(assigned))
     if risk:
         qs = qs.filter(risk_level__gte=int(risk))
@@ -182,11 +184,18 @@ def home_summary(principal):
     from django.utils.translation import gettext as _
 
     counts = deadline_counts(principal)
+    flags = flag_counts(principal)
     url = reverse("mediation:list")
     return [
         (_("open"), counts["open"], f"{url}?open=1", "body"),
         (_("due soon"), counts["at_risk"], f"{url}?at_risk=1", "warning"),
         (_("overdue"), counts["overdue"], f"{url}?overdue=1", "danger"),
+        (
+            _("red warnings"),
+            flags["by_level"][codes.RiskLevel.RED],
+            reverse("mediation:warnings") + "?level=3",
+            "danger",
+        ),
     ]
 
 

@@ -221,7 +221,7 @@ def test_detail_masks_until_revealed_and_records_the_showing(world, client_for):
     zhang = data["parties"][0]
     assert zhang["name"] == "张三丰" and zhang["id_number"].startswith("3202") and "*" in zhang["id_number"]
     assert zhang["phone"] == "138****5678" and zhang["revealed"] is False
-    assert {s["step"] for s in data["allowed_transitions"]} == {"accept", "reject", "escalate"}
+    assert {s["step"] for s in data["allowed_transitions"]} == {"accept", "reject", "escalate", "edit"}
     assert [e["transition"] for e in data["events"]] == ["register"]
     assert not AuditEvent.objects.filter(action="access.id_number").exists()
 
@@ -435,7 +435,7 @@ def test_every_step_through_the_api(world, client, token_a, committee, mediator)
     data = ok(step(client, case.pk, "reopen", token_a, expected_version=data["version"], reason="愿意再谈"))
     data = ok(step(client, case.pk, "terminate", token_a, expected_version=data["version"], reason="已起诉"))
     assert data["status"] == "terminated"
-    assert {s["step"] for s in data["allowed_transitions"]} == {"follow_up", "archive", "reopen"}
+    assert {s["step"] for s in data["allowed_transitions"]} == {"follow_up", "archive", "reopen", "refer"}
 
     declined = register(world)
     data = ok(step(client, declined.pk, "reject", token_a, expected_version=1, reason="不属于民间纠纷"))
@@ -695,3 +695,59 @@ def test_ids_too_large_for_the_database_are_refused_cleanly(world, client, token
     url = f"{BASE}/cases/{case.pk}/documents/record.docx?session={huge}"
     assert client.get(url, **bearer(token_a)).status_code == 422
     assert snapshot(case)[1] == 1
+
+
+# --- linkage, editing and warnings through the API ------------------------------------------------
+
+
+def test_failed_case_referred_and_result_recorded_through_the_api(world, client, token_a, token_b):
+    d = register(world)
+    services.dispute_accept(actor=world.director_a, dispute=d)
+    services.session_add(actor=world.director_a, dispute=d, held_on=TODAY, place="调解室", record="分歧大")
+    d = services.dispute_fail(actor=world.director_a, dispute=d, reason="分歧大")
+    detail = get(client, f"{BASE}/cases/{d.pk}", token_a).json()
+    steps = [s["step"] for s in detail["allowed_transitions"]]
+    assert "refer" in steps and "referral_result" not in steps and "confirm" not in steps
+    body = {
+        "expected_version": d.version,
+        "channel": "arbitration",
+        "receiving_body": "江阴市劳动人事争议仲裁委员会",
+        "referred_on": TODAY.isoformat(),
+    }
+    assert post(client, f"{BASE}/cases/{d.pk}/transitions/refer", body, token_b).status_code == 404
+    r = post(client, f"{BASE}/cases/{d.pk}/transitions/refer", body, token_a)
+    assert r.status_code == 200, r.content
+    data = r.json()
+    assert data["referrals"][0]["outcome"] == "pending"
+    assert "referral_result" in [s["step"] for s in data["allowed_transitions"]]
+    # the same body again is stale now
+    assert post(client, f"{BASE}/cases/{d.pk}/transitions/refer", body, token_a).status_code == 409
+    result = {
+        "expected_version": data["version"],
+        "referral_id": data["referrals"][0]["id"],
+        "outcome": "resolved",
+        "result_on": TODAY.isoformat(),
+        "result": "仲裁调解结案",
+    }
+    r = post(client, f"{BASE}/cases/{d.pk}/transitions/referral_result", result, token_a)
+    assert r.status_code == 200 and r.json()["referrals"][0]["outcome"] == "resolved"
+
+
+def test_edit_through_the_api_raises_a_warning(world, client, token_a):
+    d = register(world)
+    body = {
+        "expected_version": d.version,
+        "summary": d.summary,
+        "description": "对方扬言要报复",
+        "event_type": d.event_type,
+        "people_count": 2,
+        "amount": "1500000",
+    }
+    r = post(client, f"{BASE}/cases/{d.pk}/transitions/edit", body, token_a)
+    assert r.status_code == 200, r.content
+    data = r.json()
+    assert data["risk_level"] == codes.RiskLevel.RED
+    assert {w["kind"] for w in data["warnings"]} == {"criminal", "amount"}
+    listed = get(client, f"{BASE}/cases", token_a, risk=3).json()["items"]
+    assert [c["id"] for c in listed] == [d.pk]
+    assert get(client, f"{BASE}/cases", token_a, risk=9).status_code == 422
