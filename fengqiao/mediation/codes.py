@@ -322,3 +322,26 @@ def risk_reason_text(reason: dict) -> str:
         return str(template) % params
     except (KeyError, TypeError, ValueError):
         return str(template)
+
+
+class HonourLevel(models.TextChoices):
+    """Who conferred a designation."""
+
+    PROVINCE = "province", _("Provincial")
+    CITY = "city", _("Municipal")
+    COUNTY = "county", _("County")
+
+
+class HonourKind(models.TextChoices):
+    STUDIO = "studio", _("Gold-medal mediation studio (金牌调解工作室)")
+    MEDIATOR = "mediator", _("Gold-medal mediator (金牌调解员)")
+
+
+# The org kinds where each committee type sits.
+COMMITTEE_ORG_KINDS = {
+    CommitteeType.VILLAGE: ("village",),
+    CommitteeType.TOWN: ("town",),
+    CommitteeType.INDUSTRY: ("city", "town"),
+    CommitteeType.ENTERPRISE: ("town", "village"),
+    CommitteeType.REGIONAL: ("town", "village"),
+}

@@ -136,6 +136,7 @@ def seed(ctx):
         if committee is not None:
             links.append(through(mediator_id=m.pk, committee_id=committee.pk))
     through.objects.bulk_create(links)
+    _seed_trainings_and_honours(ctx, mediators, industry, by_org)
     mediators_by_office = {}
     for m in mediators:
         mediators_by_office.setdefault(m.office_id, []).append(m)
@@ -531,3 +532,63 @@ def _seed_warnings_and_screening(ctx):
         ]
     )
     ctx.log(f"  screening rounds: {len(rounds)}; warning clusters in {len(ctx.offices[:10])} offices")
+
+
+def _seed_trainings_and_honours(ctx, mediators, industry, committee_by_org):
+    """Two trainings a year for every full-time mediator, and a few gold-medal designations."""
+    from .models import Designation, MediatorTraining
+
+    rng, today = ctx.rng, ctx.now.date()
+    courses = [
+        ("人民调解员业务能力培训", "江阴市司法局"),
+        ("《民法典》婚姻家庭编专题培训", "江阴市司法局"),
+        ("矛盾纠纷排查化解实务", "无锡市司法局"),
+        ("调解文书制作规范培训", "镇司法所"),
+    ]
+    trainings = []
+    for m in mediators:
+        if not m.full_time:
+            continue
+        for title, organiser in rng.sample(courses, 2):
+            trainings.append(
+                MediatorTraining(
+                    org_id=m.org_id,
+                    office_id=m.office_id,
+                    mediator=m,
+                    held_on=today - datetime.timedelta(days=rng.randint(10, 330)),
+                    title=title,
+                    hours=rng.choice([4, 6, 8, 16]),
+                    organiser=organiser,
+                )
+            )
+    MediatorTraining.objects.bulk_create(trainings, batch_size=2000)
+    honours = []
+    towns = [c for c in committee_by_org.values() if c.committee_type == codes.CommitteeType.TOWN][:2]
+    for n, c in enumerate(towns):
+        honours.append(
+            Designation(
+                org_id=c.org_id,
+                office_id=c.office_id,
+                kind=codes.HonourKind.STUDIO,
+                level=[codes.HonourLevel.PROVINCE, codes.HonourLevel.CITY][n],
+                year=today.year - n,
+                committee=c,
+                studio_name=f"{c.org.short_name or c.org.name}老娘舅调解工作室",
+                conferred_by=["江苏省司法厅", "无锡市司法局"][n],
+            )
+        )
+    for n, m in enumerate([m for m in mediators if m.full_time][:3]):
+        honours.append(
+            Designation(
+                org_id=m.org_id,
+                office_id=m.office_id,
+                kind=codes.HonourKind.MEDIATOR,
+                level=[codes.HonourLevel.CITY, codes.HonourLevel.COUNTY, codes.HonourLevel.COUNTY][n],
+                year=today.year - (n % 2),
+                mediator=m,
+                conferred_by=["无锡市司法局", "江阴市司法局", "江阴市司法局"][n],
+            )
+        )
+    Designation.objects.bulk_create(honours)
+    if industry:
+        ctx.log(f"  mediator trainings: {len(trainings)}, designations: {len(honours)}")

@@ -396,3 +396,85 @@ class PeriodForm(BootstrapMixin, forms.Form):
             (_("Whole class"), classes),
             *codes_gbt.event_type_choices(get_language() or "zh-hans"),
         ]
+
+
+# --- committees, mediators, trainings, designations ---------------------------------------------------
+
+
+class VersionedForm(BootstrapMixin, forms.Form):
+    """Carries the fingerprint of the row as loaded, so that a concurrent edit is refused, not lost."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class CommitteeForm(VersionedForm):
+    org = OrgChoiceField(label=_("Unit"), queryset=OrgNode.objects.none())
+    name = forms.CharField(label=_("Name"), max_length=100)
+    committee_type = forms.ChoiceField(label=_("Committee type"), choices=codes.CommitteeType.choices)
+    field = forms.CharField(
+        label=_("Field"),
+        max_length=50,
+        required=False,
+        help_text=_("For industry committees: property, traffic, consumer, labour, medical …"),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, actor, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = _places(actor, kinds=[OrgKind.CITY, OrgKind.TOWN, OrgKind.VILLAGE])
+        if instance is None:
+            del self.fields["is_active"]
+        else:
+            del self.fields["org"]  # a committee stays where it was set up
+
+
+class MediatorForm(VersionedForm):
+    org = OrgChoiceField(label=_("Unit"), queryset=OrgNode.objects.none())
+    full_name = forms.CharField(label=_("Full name"), max_length=50)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
+    full_time = forms.BooleanField(label=_("Full-time"), required=False)
+    committees = forms.ModelMultipleChoiceField(
+        label=_("Committees"),
+        queryset=Committee.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    specialty = forms.CharField(label=_("Specialty"), max_length=100, required=False)
+    certificate_no = forms.CharField(label=_("Certificate number"), max_length=50, required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, actor, instance=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = _places(actor, kinds=[OrgKind.CITY, OrgKind.TOWN, OrgKind.VILLAGE])
+        from . import selectors
+
+        self.fields["committees"].queryset = selectors.committee_choices_for_intake(actor)
+        if instance is None:
+            del self.fields["is_active"]
+        else:
+            del self.fields["org"]
+
+
+class TrainingForm(BootstrapMixin, forms.Form):
+    held_on = forms.DateField(label=_("Held on"), widget=DATE)
+    title = forms.CharField(label=_("Title"), max_length=100)
+    hours = forms.DecimalField(label=_("Hours"), min_value=0, max_value=500, max_digits=5, decimal_places=1)
+    organiser = forms.CharField(label=_("Organiser"), max_length=100, required=False)
+
+
+class DesignationForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Designation"), choices=codes.HonourKind.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=codes.HonourLevel.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    committee = CommitteeChoiceField(
+        label=_("Committee (for a studio)"), queryset=Committee.objects.none(), required=False
+    )
+    studio_name = forms.CharField(label=_("Studio name"), max_length=100, required=False)
+    mediator = forms.ModelChoiceField(label=_("Mediator"), queryset=Mediator.objects.none(), required=False)
+    conferred_by = forms.CharField(label=_("Conferred by"), max_length=100, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.visible_to(actor, Action.CHANGE).order_by("name")
+        self.fields["mediator"].queryset = Mediator.objects.visible_to(actor, Action.CHANGE).order_by("full_name")
+        self.fields["year"].initial = timezone.localdate().year

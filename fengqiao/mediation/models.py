@@ -563,3 +563,72 @@ class MajorIncident(TenantModel):
 
     def __str__(self):
         return self.title
+
+
+@register_scoped
+class MediatorTraining(TenantModel):
+    """A training a mediator attended (业务培训): when, what, how long, who held it."""
+
+    scope_module = Module.MEDIATION
+
+    mediator = models.ForeignKey(
+        Mediator, on_delete=models.CASCADE, related_name="trainings", verbose_name=_("mediator")
+    )
+    held_on = models.DateField(_("held on"))
+    title = models.CharField(_("title"), max_length=100)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
+    organiser = models.CharField(_("organiser"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("mediator training")
+        verbose_name_plural = _("mediator trainings")
+        ordering = ["mediator", "-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.mediator_id} {self.title}"
+
+
+@register_scoped
+class Designation(TenantModel):
+    """A gold-medal designation (金牌调解工作室 / 金牌调解员) conferred on a committee's studio or on a
+    mediator, with the conferring level and year."""
+
+    scope_module = Module.MEDIATION
+
+    kind = models.CharField(_("kind"), max_length=16, choices=codes.HonourKind.choices)
+    level = models.CharField(_("level"), max_length=16, choices=codes.HonourLevel.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="designations",
+        verbose_name=_("committee"),
+    )
+    mediator = models.ForeignKey(
+        Mediator,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="designations",
+        verbose_name=_("mediator"),
+    )
+    studio_name = models.CharField(_("studio name"), max_length=100, blank=True)
+    conferred_by = models.CharField(_("conferred by"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("designation")
+        verbose_name_plural = _("designations")
+        ordering = ["-year", "level", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="studio", committee__isnull=False, mediator__isnull=True))
+                | (models.Q(kind="mediator", mediator__isnull=False, committee__isnull=True)),
+                name="designation_holder_matches_kind",
+            )
+        ]
+
+    def __str__(self):
+        holder = self.studio_name or (self.mediator and self.mediator.full_name) or ""
+        return f"{self.year} {self.get_level_display()} {holder}"

@@ -543,3 +543,44 @@ def village_choices(principal, limit=1000):
         .filter(kind__in=[OrgKind.TOWN, OrgKind.VILLAGE], is_active=True)
         .order_by("path")[:limit]
     )
+
+
+def mediator_search(principal, *, q="", full_time=None, active=True, cursor=None, size=None):
+    """The mediators of the principal's area with this year's training hours and designations."""
+    from django.db.models import Sum
+
+    year_start = timezone.localdate().replace(month=1, day=1)
+    qs = Mediator.objects.visible_to(principal).select_related("org")
+    if q:
+        qs = qs.filter(full_name__contains=q)
+    if full_time is not None:
+        qs = qs.filter(full_time=full_time)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    qs = qs.annotate(
+        training_hours=Sum("trainings__hours", filter=Q(trainings__held_on__gte=year_start)),
+        honours=Count("designations", distinct=True),
+    )
+    page = keyset_paginate(qs, ordering=["full_name", "id"], cursor=cursor, size=size)
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(page.items, "committees")
+    return page
+
+
+def mediator_detail(mediator) -> dict:
+    return {
+        "committees": list(mediator.committees.select_related("org")),
+        "trainings": list(mediator.trainings.all()),
+        "designations": list(mediator.designations.all()),
+        "open_cases": mediator.disputes.filter(status__in=codes.OPEN_STATUSES).count(),
+    }
+
+
+def designation_list(principal, *, year=None):
+    from .models import Designation
+
+    qs = Designation.objects.visible_to(principal).select_related("committee", "mediator", "org")
+    if year:
+        qs = qs.filter(year=year)
+    return list(qs.order_by("-year", "level", "id")[:500])

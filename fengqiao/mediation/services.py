@@ -29,12 +29,15 @@ from .models import (
     CaseCounter,
     CaseEvent,
     Committee,
+    Designation,
     Dispute,
     FollowUp,
     JudicialConfirmation,
     MajorIncident,
     MediationPeriod,
     MediationSession,
+    Mediator,
+    MediatorTraining,
     Party,
     Referral,
     RiskFlag,
@@ -1132,3 +1135,233 @@ def incident_record(
     )
     audit.record_create(actor=actor, obj=incident, action="incident.record")
     return incident
+
+
+# --- committees, mediators, trainings, designations ------------------------------------------------
+
+
+def _clean_committee_fields(org: OrgNode, name: str, committee_type: str, field: str):
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter the committee's name."), field="name")
+    if committee_type not in codes.CommitteeType.values:
+        raise DomainError(_("Choose the committee type."), field="committee_type")
+    if org.kind not in codes.COMMITTEE_ORG_KINDS[codes.CommitteeType(committee_type)]:
+        raise DomainError(
+            _("A “%(type)s” committee cannot sit at a %(kind)s.")
+            % {"type": codes.CommitteeType(committee_type).label, "kind": org.get_kind_display()},
+            field="org",
+        )
+    return name, (field or "").strip()
+
+
+def _unique_committee_name(org, name, exclude=None):
+    clash = Committee.objects.filter(org=org, name=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    if clash.exists():
+        raise DomainError(_("This unit already has a committee of that name."), field="name", code="duplicate")
+
+
+@transaction.atomic
+def committee_create(*, actor, org: OrgNode, name: str, committee_type: str, field: str = "") -> Committee:
+    """Set up a people's mediation committee at a village, town or the city."""
+    org = OrgNode.objects.get(pk=org.pk)
+    _require(actor, org, Action.CREATE)
+    if not org.is_active:
+        raise DomainError(_("The unit is deactivated."), field="org")
+    name, field = _clean_committee_fields(org, name, committee_type, field)
+    _unique_committee_name(org, name)
+    committee = Committee.objects.create(org=org, name=name, committee_type=committee_type, field=field)
+    audit.record_create(actor=actor, obj=committee, action="committee.create")
+    return committee
+
+
+@transaction.atomic
+def committee_update(
+    *,
+    actor,
+    committee: Committee,
+    name: str,
+    committee_type: str,
+    field: str = "",
+    is_active: bool = True,
+    version=None,
+) -> Committee:
+    """Rename, retype or deactivate a committee (its cases keep it)."""
+    committee = Committee.objects.select_for_update(of=("self",)).select_related("org").get(pk=committee.pk)
+    _require(actor, committee.org, Action.CHANGE)
+    audit.check_version(committee, version)
+    name, field = _clean_committee_fields(committee.org, name, committee_type, field)
+    _unique_committee_name(committee.org, name, exclude=committee)
+    if not is_active and committee.disputes.filter(status__in=codes.OPEN_STATUSES).exists():
+        raise DomainError(
+            _("The committee still has open cases; pass them on before deactivating it."), field="is_active"
+        )
+    before = audit.snapshot(committee)
+    committee.name, committee.committee_type, committee.field = name, committee_type, field
+    committee.is_active = bool(is_active)
+    committee.save()
+    audit.record_update(actor=actor, obj=committee, before=before, action="committee.update")
+    return committee
+
+
+def _clean_mediator(actor, org: OrgNode, full_name: str, phone: str, committees):
+    from fengqiao.core.validators import validate_phone
+
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise DomainError(_("Enter the mediator's name."), field="full_name")
+    phone = normalize_phone(phone or "")
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], field="phone") from None
+    committees = list(committees or [])
+    for c in committees:
+        # A mediator sits on committees of their own area: the unit's own, or those above it.
+        if not org.path.startswith(c.org.path) and not c.org.path.startswith(org.path):
+            raise DomainError(
+                _("%(committee)s is not in the mediator's area.") % {"committee": c.name}, field="committees"
+            )
+        if not in_scope(actor, c.org, Action.VIEW, Module.MEDIATION) and not in_scope(
+            actor, org, Action.CHANGE, Module.MEDIATION
+        ):
+            raise DomainError(_("Choose committees of your own unit."), field="committees")
+    return full_name, phone, committees
+
+
+@transaction.atomic
+def mediator_create(
+    *,
+    actor,
+    org: OrgNode,
+    full_name: str,
+    full_time: bool = False,
+    phone: str = "",
+    committees=(),
+    specialty: str = "",
+    certificate_no: str = "",
+    user=None,
+) -> Mediator:
+    """Add a people's mediator to a unit, on one or more committees."""
+    org = OrgNode.objects.get(pk=org.pk)
+    _require(actor, org, Action.CREATE)
+    full_name, phone, committees = _clean_mediator(actor, org, full_name, phone, committees)
+    mediator = Mediator.objects.create(
+        org=org,
+        full_name=full_name,
+        phone=phone,
+        full_time=bool(full_time),
+        specialty=(specialty or "").strip(),
+        certificate_no=(certificate_no or "").strip(),
+        user=user,
+    )
+    mediator.committees.set(committees)
+    audit.record_create(actor=actor, obj=mediator, action="mediator.create")
+    return mediator
+
+
+@transaction.atomic
+def mediator_update(
+    *,
+    actor,
+    mediator,
+    full_name: str,
+    full_time: bool,
+    phone: str = "",
+    committees=(),
+    specialty: str = "",
+    certificate_no: str = "",
+    is_active: bool = True,
+    version=None,
+):
+    """Change a mediator's details, committees, full-time status or deactivate them."""
+    mediator = Mediator.objects.select_for_update(of=("self",)).select_related("org").get(pk=mediator.pk)
+    _require(actor, mediator.org, Action.CHANGE)
+    audit.check_version(mediator, version)
+    full_name, phone, committees = _clean_mediator(actor, mediator.org, full_name, phone, committees)
+    before = audit.snapshot(mediator)
+    before["committees"] = sorted(mediator.committees.values_list("name", flat=True))
+    mediator.full_name, mediator.phone, mediator.full_time = full_name, phone, bool(full_time)
+    mediator.specialty, mediator.certificate_no = (specialty or "").strip(), (certificate_no or "").strip()
+    mediator.is_active = bool(is_active)
+    mediator.save()
+    mediator.committees.set(committees)
+    after = audit.snapshot(mediator)
+    after["committees"] = sorted(c.name for c in committees)
+    audit.record(
+        actor=actor, action="mediator.update", kind=AuditKind.UPDATE, obj=mediator, changes=audit.diff(before, after)
+    )
+    return mediator
+
+
+@transaction.atomic
+def training_add(*, actor, mediator, held_on, title: str, hours, organiser: str = ""):
+    """Record a training the mediator attended."""
+    mediator = Mediator.objects.select_related("org").get(pk=mediator.pk)
+    _require(actor, mediator.org, Action.CHANGE)
+    held_on = _check_date(held_on, "held_on")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Enter the training's title."), field="title")
+    try:
+        hours = decimal.Decimal(str(hours))
+    except decimal.InvalidOperation:
+        raise DomainError(_("Enter the hours, e.g. 4 or 1.5."), field="hours") from None
+    if not 0 < hours <= 500:
+        raise DomainError(_("Enter between 0.5 and 500 hours."), field="hours")
+    training = MediatorTraining.objects.create(
+        org_id=mediator.org_id,
+        mediator=mediator,
+        held_on=held_on,
+        title=title,
+        hours=hours.quantize(decimal.Decimal("0.1")),
+        organiser=(organiser or "").strip(),
+    )
+    audit.record_create(actor=actor, obj=training, action="mediator.training")
+    return training
+
+
+@transaction.atomic
+def designation_add(
+    *, actor, kind: str, level: str, year, committee=None, mediator=None, studio_name: str = "", conferred_by=""
+):
+    """Record a gold-medal designation of a studio (on a committee) or of a mediator."""
+    if kind not in codes.HonourKind.values:
+        raise DomainError(_("Choose what was designated."), field="kind")
+    if level not in codes.HonourLevel.values:
+        raise DomainError(_("Choose the level that conferred it."), field="level")
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter the year."), field="year") from None
+    if not 2000 <= year <= _today().year:
+        raise DomainError(_("Enter a year between 2000 and this year."), field="year")
+    studio_name = (studio_name or "").strip()
+    if kind == codes.HonourKind.STUDIO:
+        if committee is None:
+            raise DomainError(_("Choose the committee the studio belongs to."), field="committee")
+        if not studio_name:
+            raise DomainError(_("Enter the studio's name."), field="studio_name")
+        holder_org, mediator = committee.org, None
+    else:
+        if mediator is None:
+            raise DomainError(_("Choose the mediator."), field="mediator")
+        holder_org, committee = mediator.org, None
+    _require(actor, holder_org, Action.CHANGE)
+    if Designation.objects.filter(kind=kind, level=level, year=year, committee=committee, mediator=mediator).exists():
+        raise DomainError(_("This designation is already recorded."), field="year", code="duplicate")
+    designation = Designation.objects.create(
+        org=holder_org,
+        kind=kind,
+        level=level,
+        year=year,
+        committee=committee,
+        mediator=mediator,
+        studio_name=studio_name,
+        conferred_by=(conferred_by or "").strip(),
+    )
+    audit.record_create(actor=actor, obj=designation, action="designation.add")
+    return designation

@@ -126,3 +126,27 @@ def _plant_period(world):
     from .models import MediationPeriod
 
     return MediationPeriod.objects.create(org=world.office_b, code="02", days=21)
+
+
+@planter("mediation.MediatorTraining")
+def _plant_training(world):
+    from .models import Mediator, MediatorTraining
+
+    mediator = Mediator.objects.filter(office=world.office_b).first() or _plant_mediator(world)
+    return MediatorTraining.objects.create(
+        org=world.office_b, mediator=mediator, held_on=datetime.date(2026, 3, 1), title=f"{MARKER}培训", hours=4
+    )
+
+
+@planter("mediation.Designation")
+def _plant_designation(world):
+    from .models import Designation
+
+    return Designation.objects.create(
+        org=world.office_b,
+        kind=codes.HonourKind.STUDIO,
+        level=codes.HonourLevel.CITY,
+        year=2025,
+        committee=_committee(world),
+        studio_name=f"{MARKER}工作室",
+    )

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
+from fengqiao.core import audit
 from fengqiao.core.errors import DomainError
 from fengqiao.core.permissions import Action, Module
 from fengqiao.core.views import ModuleMixin, ScopedObjectMixin, apply_domain_error, parse_date
 
 from . import codes, codes_gbt, documents, forms, selectors, services
-from .models import Dispute, MediationPeriod, RiskFlag
+from .models import Committee, Dispute, MediationPeriod, Mediator, RiskFlag
 
 
 def _int(value):
@@ -503,6 +504,8 @@ class CommitteeListView(ModuleMixin, View):
                 "short_count": sum(1 for c in with_norm if c.shortfall),
                 "norm_count": len(with_norm),
                 "norms": [(codes.CommitteeType(t).label, n) for t, n in codes.FULL_TIME_NORM.items()],
+                "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
+                "can_change": request.user.has_action(Module.MEDIATION, Action.CHANGE),
             },
         )
 
@@ -788,13 +791,9 @@ class DashboardView(ModuleMixin, View):
                 if r["received"]
             ],
             "offices": offices,
-            "levels": [
-                {"name": str(x["label"]), "value": x["count"]}
-                for x in levels["levels"]
-            ],
+            "levels": [{"name": str(x["label"]), "value": x["count"]} for x in levels["levels"]],
             "warnings": [
-                {"name": str(codes.RiskLevel(level).label), "value": n}
-                for level, n in flags["by_level"].items()
+                {"name": str(codes.RiskLevel(level).label), "value": n} for level, n in flags["by_level"].items()
             ],
             "labels": {
                 "received": str(_("Received")),
@@ -817,3 +816,255 @@ class DashboardView(ModuleMixin, View):
                 "offices": offices,
             },
         )
+
+
+# --- committees and mediators ----------------------------------------------------------------------
+
+
+class _RecordFormMixin:
+    """Create or edit one record through a service, on the shared record form page."""
+
+    title = ""
+    back_url = ""
+    back_label = ""
+
+    def render_form(self, request, form, status=200):
+        return render(
+            request,
+            "mediation/record_form.html",
+            {"form": form, "title": self.title, "back": reverse(self.back_url), "back_label": self.back_label},
+            status=status,
+        )
+
+
+class CommitteeCreateView(_RecordFormMixin, ModuleMixin, View):
+    module = Module.MEDIATION
+    action = Action.CREATE
+    title = _lazy("Set up a committee")
+    back_url = "mediation:committees"
+    back_label = _lazy("Committees and staffing")
+
+    def get(self, request):
+        return self.render_form(request, forms.CommitteeForm(actor=request.user))
+
+    def post(self, request):
+        form = forms.CommitteeForm(request.POST, actor=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("version", None)
+            try:
+                services.committee_create(actor=request.user, **data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Committee set up."))
+                return redirect("mediation:committees")
+        return self.render_form(request, form, status=400)
+
+
+class CommitteeEditView(_RecordFormMixin, ScopedObjectMixin, View):
+    module = Module.MEDIATION
+    action = Action.CHANGE
+    scoped_model = Committee
+    select_related = ("org",)
+    back_url = "mediation:committees"
+    back_label = _lazy("Committees and staffing")
+
+    @property
+    def title(self):
+        return self.object.name
+
+    def get(self, request, pk):
+        c = self.object
+        initial = {
+            "name": c.name,
+            "committee_type": c.committee_type,
+            "field": c.field,
+            "is_active": c.is_active,
+            "version": audit.version_of(c),
+        }
+        return self.render_form(request, forms.CommitteeForm(actor=request.user, instance=c, initial=initial))
+
+    def post(self, request, pk):
+        form = forms.CommitteeForm(request.POST, actor=request.user, instance=self.object)
+        if form.is_valid():
+            try:
+                services.committee_update(actor=request.user, committee=self.object, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Committee saved."))
+                return redirect("mediation:committees")
+        return self.render_form(request, form, status=400)
+
+
+class MediatorListView(ModuleMixin, View):
+    module = Module.MEDIATION
+
+    def get(self, request):
+        g = request.GET
+        full_time = {"1": True, "0": False}.get(g.get("full_time", ""))
+        active = {"1": True, "0": False, "all": None}.get(g.get("active", "1"), True)
+        page = selectors.mediator_search(
+            request.user, q=g.get("q", "").strip()[:50], full_time=full_time, active=active, cursor=g.get("cursor")
+        )
+        return render(
+            request,
+            "mediation/mediators.html",
+            {
+                "page": page,
+                "q": g.get("q", ""),
+                "full_time": g.get("full_time", ""),
+                "active": g.get("active", "1"),
+                "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
+            },
+        )
+
+
+class MediatorCreateView(_RecordFormMixin, ModuleMixin, View):
+    module = Module.MEDIATION
+    action = Action.CREATE
+    title = _lazy("Add a mediator")
+    back_url = "mediation:mediators"
+    back_label = _lazy("Mediators")
+
+    def get(self, request):
+        return self.render_form(request, forms.MediatorForm(actor=request.user))
+
+    def post(self, request):
+        form = forms.MediatorForm(request.POST, actor=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("version", None)
+            try:
+                mediator = services.mediator_create(actor=request.user, **data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Mediator added."))
+                return redirect("mediation:mediator", pk=mediator.pk)
+        return self.render_form(request, form, status=400)
+
+
+class MediatorDetailView(ScopedObjectMixin, View):
+    module = Module.MEDIATION
+    scoped_model = Mediator
+    select_related = ("org", "user")
+
+    def get(self, request, pk, training_form=None, status=200):
+        m = self.object
+        can_change = Mediator.objects.visible_to(request.user, Action.CHANGE).filter(pk=m.pk).exists()
+        return render(
+            request,
+            "mediation/mediator.html",
+            {
+                "mediator": m,
+                **selectors.mediator_detail(m),
+                "can_change": can_change,
+                "training_form": training_form or forms.TrainingForm(initial={"held_on": timezone.localdate()}),
+            },
+            status=status,
+        )
+
+
+class MediatorEditView(_RecordFormMixin, ScopedObjectMixin, View):
+    module = Module.MEDIATION
+    action = Action.CHANGE
+    scoped_model = Mediator
+    select_related = ("org",)
+    back_url = "mediation:mediators"
+    back_label = _lazy("Mediators")
+
+    @property
+    def title(self):
+        return self.object.full_name
+
+    def get(self, request, pk):
+        m = self.object
+        initial = {
+            "full_name": m.full_name,
+            "phone": m.phone,
+            "full_time": m.full_time,
+            "committees": list(m.committees.values_list("pk", flat=True)),
+            "specialty": m.specialty,
+            "certificate_no": m.certificate_no,
+            "is_active": m.is_active,
+            "version": audit.version_of(m),
+        }
+        return self.render_form(request, forms.MediatorForm(actor=request.user, instance=m, initial=initial))
+
+    def post(self, request, pk):
+        form = forms.MediatorForm(request.POST, actor=request.user, instance=self.object)
+        if form.is_valid():
+            try:
+                services.mediator_update(actor=request.user, mediator=self.object, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Mediator saved."))
+                return redirect("mediation:mediator", pk=pk)
+        return self.render_form(request, form, status=400)
+
+
+class TrainingAddView(ScopedObjectMixin, View):
+    module = Module.MEDIATION
+    action = Action.CHANGE
+    scoped_model = Mediator
+
+    def post(self, request, pk):
+        form = forms.TrainingForm(request.POST)
+        if form.is_valid():
+            try:
+                services.training_add(actor=request.user, mediator=self.object, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Training recorded."))
+                return redirect("mediation:mediator", pk=pk)
+        detail = MediatorDetailView()
+        detail.object, detail.request = self.object, request
+        return detail.get(request, pk, training_form=form, status=400)
+
+    def get(self, request, pk):
+        return redirect("mediation:mediator", pk=pk)
+
+
+class DesignationListView(ModuleMixin, View):
+    """Gold-medal mediation studios and mediators of the area, by year and level."""
+
+    module = Module.MEDIATION
+
+    def get(self, request):
+        year = _int(request.GET.get("year"))
+        return render(
+            request,
+            "mediation/designations.html",
+            {
+                "designations": selectors.designation_list(request.user, year=year),
+                "year": year,
+                "can_create": request.user.has_action(Module.MEDIATION, Action.CHANGE),
+            },
+        )
+
+
+class DesignationCreateView(_RecordFormMixin, ModuleMixin, View):
+    module = Module.MEDIATION
+    action = Action.CHANGE
+    title = _lazy("Record a designation")
+    back_url = "mediation:designations"
+    back_label = _lazy("Gold-medal designations")
+
+    def get(self, request):
+        return self.render_form(request, forms.DesignationForm(actor=request.user))
+
+    def post(self, request):
+        form = forms.DesignationForm(request.POST, actor=request.user)
+        if form.is_valid():
+            try:
+                services.designation_add(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("Designation recorded."))
+                return redirect("mediation:designations")
+        return self.render_form(request, form, status=400)
