@@ -199,6 +199,23 @@ def home_summary(principal):
     ]
 
 
+def staffing_by_office(committees) -> list[dict]:
+    """The staffing check summed per office (from `committee_staffing`'s rows): committees under a
+    norm, those short of it, and full-time mediators present against those required."""
+    offices: dict[int, dict] = {}
+    for c in committees:
+        if not c.norm:
+            continue
+        row = offices.setdefault(
+            c.office_id, {"office": c.office, "committees": 0, "short": 0, "full_time": 0, "required": 0}
+        )
+        row["committees"] += 1
+        row["short"] += 1 if c.shortfall else 0
+        row["full_time"] += min(c.full_time, c.norm)
+        row["required"] += c.norm
+    return sorted(offices.values(), key=lambda r: (-r["short"], r["office"].path))
+
+
 def committees_for(principal, action=Action.VIEW):
     return Committee.objects.visible_to(principal, action).filter(is_active=True).select_related("org", "office")
 

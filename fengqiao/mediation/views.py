@@ -493,13 +493,14 @@ class CommitteeListView(ModuleMixin, View):
 
     def get(self, request):
         short_only = request.GET.get("short") == "1"
-        committees = selectors.committee_staffing(request.user, short_only=short_only)
-        with_norm = [c for c in committees if c.norm]
+        every = selectors.committee_staffing(request.user)
+        with_norm = [c for c in every if c.norm]
         return render(
             request,
             "mediation/committees.html",
             {
-                "committees": committees,
+                "committees": [c for c in every if c.shortfall] if short_only else every,
+                "offices": selectors.staffing_by_office(every),
                 "short_only": short_only,
                 "short_count": sum(1 for c in with_norm if c.shortfall),
                 "norm_count": len(with_norm),

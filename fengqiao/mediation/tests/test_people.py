@@ -1,6 +1,5 @@
 """Committees and mediators managed in the platform: setting up, editing, trainings, designations."""
 
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -155,3 +154,26 @@ def test_pages_set_up_a_committee_and_a_mediator(world):
     assert "王调解" in c.get(reverse("mediation:designations")).content.decode()
     assert c.get(reverse("mediation:committee_edit", args=[committee.pk])).status_code == 200
     assert signed_in(world.director_b).get(reverse("mediation:committee_edit", args=[committee.pk])).status_code == 404
+
+
+def test_staffing_summed_per_office(world):
+    from fengqiao.mediation import selectors
+
+    a = services.committee_create(actor=world.director_a, org=world.office_a, name="甲镇调委会", committee_type="town")
+    services.committee_create(actor=world.director_b, org=world.office_b, name="乙镇调委会", committee_type="town")
+    for name in ("甲", "乙", "丙"):  # more than the norm of 2 counts as 2
+        services.mediator_create(
+            actor=world.director_a, org=world.office_a, full_name=name, full_time=True, committees=[a]
+        )
+    rows = {r["office"].pk: r for r in selectors.staffing_by_office(selectors.committee_staffing(world.city_admin))}
+    assert rows[world.office_a.pk] | {"office": None} == {
+        "office": None,
+        "committees": 1,
+        "short": 0,
+        "full_time": 2,
+        "required": 2,
+    }
+    assert rows[world.office_b.pk]["short"] == 1
+    page = signed_in(world.city_admin).get(reverse("mediation:committees"), {"short": "1"})
+    assert [c.name for c in page.context["committees"]] == ["乙镇调委会"]
+    assert page.context["norm_count"] == 2 and page.context["short_count"] == 1
