@@ -195,6 +195,8 @@ class Dispute(TenantModel):
         constraints = [models.UniqueConstraint(fields=["office", "year", "seq"], name="dispute_office_year_seq")]
         indexes = [
             models.Index(fields=["office", "-received_on", "-id"], name="dispute_office_recv"),
+            # Walked for the first pages of a bureau's list (many offices), see tenant_scope_q.
+            models.Index(fields=["-received_on", "-id"], name="dispute_recv"),
             models.Index(fields=["office", "status", "-received_on", "-id"], name="dispute_office_status"),
             models.Index(fields=["org", "-received_on", "-id"], name="dispute_org_recv"),
             models.Index(fields=["committee", "-received_on", "-id"], name="dispute_committee_recv"),
