@@ -156,6 +156,9 @@ def seed(ctx):
     )
     _seed_linkage(ctx)
     _seed_warnings_and_screening(ctx)
+    from . import rollup
+
+    ctx.log(f"  monthly figures: {rollup.rebuild()} rows")
 
 
 def _name(rng):

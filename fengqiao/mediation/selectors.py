@@ -455,6 +455,7 @@ def monthly_trend(principal, *, date_from, date_to) -> list[dict]:
                 "month": cursor.strftime("%Y-%m"),
                 "received": received.get(cursor, 0),
                 "succeeded": done["ok"] if done else 0,
+                "concluded": done["n"] if done else 0,
                 "success_rate": _rate(done["ok"], done["n"] - done["ok"]) if done else None,
             }
         )
@@ -601,3 +602,152 @@ def designation_list(principal, *, year=None):
     if year:
         qs = qs.filter(year=year)
     return list(qs.order_by("-year", "level", "id")[:500])
+
+
+def _months(date_from, date_to):
+    months, cursor = [], date_from.replace(day=1)
+    while cursor <= date_to:
+        months.append(cursor)
+        cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _uses_monthly_figures(principal) -> bool:
+    """The monthly counters are kept per office: they serve a principal whose scope is offices or
+    bureaus (a village inside one of them adds nothing); a village-only scope reads the cases."""
+    from fengqiao.orgs.models import OrgKind
+
+    nodes = principal.scope_nodes_for("mediation", Action.VIEW)
+    wide = [n for n in nodes if n.kind != OrgKind.VILLAGE]
+    return bool(wide) and all(any(n.path.startswith(w.path) for w in wide) for n in nodes if n.kind == OrgKind.VILLAGE)
+
+
+def dashboard_figures(principal, *, date_from, date_to) -> dict:
+    """The dashboard's figures for whole months from `date_from`'s to `date_to`'s: totals, the
+    monthly trend, the mix of categories, each office's success rate and where cases were handled.
+    Read from the monthly counters (a few hundred rows whatever the history) when the scope allows,
+    else from the cases."""
+    from .models import DisputeMonthStat
+
+    months = _months(date_from, date_to)
+    if not _uses_monthly_figures(principal):
+        return _dashboard_from_cases(principal, date_from=months[0], date_to=date_to, months=months)
+    rows = (
+        DisputeMonthStat.objects.visible_to(principal)
+        .filter(month__gte=months[0], month__lte=months[-1])
+        .values_list(
+            "office_id",
+            "month",
+            "stat_category",
+            "level",
+            "received",
+            "succeeded",
+            "failed",
+            "terminated",
+            "prevented_criminal",
+            "amount",
+        )
+    )
+    totals = dict.fromkeys(("received", "succeeded", "failed", "terminated", "prevented_criminal"), 0)
+    totals["amount"] = 0
+    trend = {m: {"received": 0, "succeeded": 0, "concluded": 0} for m in months}
+    categories: dict[str, int] = {}
+    levels = dict.fromkeys(codes.Level.values, 0)
+    offices: dict[int, dict] = {}
+    for office_id, month, category, level, rec, ok, failed, term, prevented, amount in rows:
+        ended = ok + failed + term
+        totals["received"] += rec
+        totals["succeeded"] += ok
+        totals["failed"] += failed
+        totals["terminated"] += term
+        totals["prevented_criminal"] += prevented
+        totals["amount"] += amount
+        t = trend[month]
+        t["received"] += rec
+        t["succeeded"] += ok
+        t["concluded"] += ended
+        categories[category] = categories.get(category, 0) + rec
+        levels[level] = levels.get(level, 0) + ended
+        o = offices.setdefault(office_id, {"received": 0, "succeeded": 0, "concluded": 0})
+        o["received"] += rec
+        o["succeeded"] += ok
+        o["concluded"] += ended
+    return _dashboard_result("monthly", principal, totals, trend, categories, levels, offices)
+
+
+def _dashboard_from_cases(principal, *, date_from, date_to, months) -> dict:
+    by_office = dispute_metrics(principal, date_from=date_from, date_to=date_to, group_by="office")
+    by_category = dispute_metrics(principal, date_from=date_from, date_to=date_to, group_by="category")
+    totals = by_office["totals"]
+    trend = {
+        datetime.date.fromisoformat(m["month"] + "-01"): {
+            "received": m["received"],
+            "succeeded": m["succeeded"],
+            "concluded": m["concluded"],
+        }
+        for m in monthly_trend(principal, date_from=date_from, date_to=date_to)
+    }
+    shares = level_shares(principal, date_from=date_from, date_to=date_to)
+    return _dashboard_result(
+        "cases",
+        principal,
+        totals,
+        trend,
+        {k: r["received"] for k, r in by_category["rows"].items()},
+        {x["level"]: x["count"] for x in shares["levels"]},
+        {
+            k: {
+                "received": r["received"],
+                "succeeded": r["succeeded"],
+                "concluded": r["succeeded"] + r["failed"] + r["terminated"],
+            }
+            for k, r in by_office["rows"].items()
+        },
+    )
+
+
+def _dashboard_result(source, principal, totals, trend, categories, levels, offices) -> dict:
+    names = group_labels(principal, "office", offices.keys())
+    category_names = group_labels(principal, "category", [])
+    level_total = sum(levels.values())
+    return {
+        "source": source,
+        "totals": {
+            **totals,
+            "success_rate": _rate(totals["succeeded"], totals["failed"] + totals["terminated"]),
+        },
+        "trend": [
+            {
+                "month": m.strftime("%Y-%m"),
+                "received": t["received"],
+                "succeeded": t["succeeded"],
+                "success_rate": _rate(t["succeeded"], t["concluded"] - t["succeeded"]),
+            }
+            for m, t in sorted(trend.items())
+        ],
+        "categories": [
+            {"code": k, "name": category_names.get(k, k), "value": n} for k, n in sorted(categories.items()) if n
+        ],
+        "levels": [
+            {
+                "level": level,
+                "name": str(level.label),
+                "value": levels.get(level, 0),
+                "share": round(100 * levels.get(level, 0) / level_total, 1) if level_total else None,
+            }
+            for level in codes.Level
+        ],
+        "offices": sorted(
+            (
+                {
+                    "name": names[k],
+                    "received": o["received"],
+                    "concluded": o["concluded"],
+                    "success_rate": _rate(o["succeeded"], o["concluded"] - o["succeeded"]),
+                }
+                for k, o in offices.items()
+                if k in names
+            ),
+            key=lambda o: (o["success_rate"] is None, -(o["success_rate"] or 0), o["name"]),
+        ),
+    }

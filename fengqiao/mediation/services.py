@@ -21,7 +21,7 @@ from fengqiao.core.scoping import in_scope
 from fengqiao.core.validators import normalize_id_number, normalize_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
-from . import codes, codes_gbt, risk, signals
+from . import codes, codes_gbt, risk, rollup, signals
 from .codes import Transition
 from .matching import place_key
 from .models import (
@@ -285,6 +285,7 @@ def dispute_register(
         party.org_id = dispute.org_id
         party.save()
     _event(actor, dispute, T.REGISTER, "")
+    rollup.apply({}, rollup.contribution(dispute))
     signals.dispute_moved.send(sender=Dispute, dispute=dispute, transition=T.REGISTER, from_status="", actor=actor)
     audit.record(
         actor=actor,
@@ -319,8 +320,9 @@ def _locked(actor, dispute: Dispute, transition: str, expected_version: int | No
     return dispute
 
 
-def _move(actor, dispute: Dispute, transition: str, note: str = "", **fields) -> Dispute:
+def _move(actor, dispute: Dispute, transition: str, note: str = "", rollup_before=None, **fields) -> Dispute:
     before = audit.snapshot(dispute)
+    counted = rollup_before if rollup_before is not None else rollup.contribution(dispute)
     from_status = dispute.status
     _sources, target = codes.TRANSITIONS[transition]
     if target is not None:
@@ -333,6 +335,7 @@ def _move(actor, dispute: Dispute, transition: str, note: str = "", **fields) ->
     )
     dispute.version += 1
     dispute.save()
+    rollup.apply(counted, rollup.contribution(dispute))
     _event(actor, dispute, transition, from_status, note)
     signals.dispute_moved.send(
         sender=Dispute, dispute=dispute, transition=transition, from_status=from_status, actor=actor
@@ -599,6 +602,7 @@ def dispute_reopen(*, actor, dispute: Dispute, reason: str, expected_version=Non
     today = _today()
     # The earlier agreement no longer stands (the audit trail keeps what it said); figures that
     # belonged to the earlier conclusion are cleared with it.
+    counted = rollup.contribution(dispute)
     old = Agreement.objects.filter(dispute=dispute).first()
     if old is not None:
         audit.record(
@@ -614,6 +618,7 @@ def dispute_reopen(*, actor, dispute: Dispute, reason: str, expected_version=Non
         dispute,
         T.REOPEN,
         reason,
+        rollup_before=counted,
         accepted_on=dispute.accepted_on or today,
         concluded_on=None,
         archived_on=None,

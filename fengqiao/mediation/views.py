@@ -752,7 +752,7 @@ class PeriodDeleteView(ScopedObjectMixin, View):
 
 
 class DashboardView(ModuleMixin, View):
-    """The figures of the last twelve months (or a chosen period) as charts: the monthly trend,
+    """The figures of the last twelve months (or chosen whole months) as charts: the monthly trend,
     the mix of types, the success rate by office, where cases were handled, and the warnings."""
 
     module = Module.MEDIATION
@@ -764,35 +764,17 @@ class DashboardView(ModuleMixin, View):
         date_to = parse_date(request.GET.get("date_to")) or today
         if date_to < date_from:
             date_from, date_to = date_to, date_from
+        date_from = date_from.replace(day=1)
+        if (date_to.year - date_from.year) * 12 + date_to.month - date_from.month >= 60:
+            date_from = date_to.replace(day=1, year=date_to.year - 5)  # at most five years of months
         user = request.user
-        by_office = selectors.dispute_metrics(user, date_from=date_from, date_to=date_to, group_by="office")
-        by_category = selectors.dispute_metrics(user, date_from=date_from, date_to=date_to, group_by="category")
-        levels = selectors.level_shares(user, date_from=date_from, date_to=date_to)
+        figures = selectors.dashboard_figures(user, date_from=date_from, date_to=date_to)
         flags = selectors.flag_counts(user)
-        office_names = selectors.group_labels(user, "office", by_office["rows"].keys())
-        category_names = selectors.group_labels(user, "category", [])
-        offices = sorted(
-            (
-                {
-                    "name": office_names.get(k, "—"),
-                    "success_rate": r["success_rate"],
-                    "received": r["received"],
-                    "concluded": r["succeeded"] + r["failed"] + r["terminated"],
-                }
-                for k, r in by_office["rows"].items()
-                if k in office_names
-            ),
-            key=lambda o: (o["success_rate"] is None, -(o["success_rate"] or 0), o["name"]),
-        )
         chart = {
-            "trend": selectors.monthly_trend(user, date_from=date_from, date_to=date_to),
-            "categories": [
-                {"name": category_names.get(k, k), "value": r["received"]}
-                for k, r in sorted(by_category["rows"].items())
-                if r["received"]
-            ],
-            "offices": offices,
-            "levels": [{"name": str(x["label"]), "value": x["count"]} for x in levels["levels"]],
+            "trend": figures["trend"],
+            "categories": figures["categories"],
+            "offices": figures["offices"],
+            "levels": [{"name": x["name"], "value": x["value"]} for x in figures["levels"]],
             "warnings": [
                 {"name": str(codes.RiskLevel(level).label), "value": n} for level, n in flags["by_level"].items()
             ],
@@ -808,13 +790,12 @@ class DashboardView(ModuleMixin, View):
             {
                 "date_from": date_from,
                 "date_to": date_to,
-                "totals": by_office["totals"],
-                "levels": levels,
+                "totals": figures["totals"],
                 "flags": flags,
                 "incidents": selectors.incident_counts(user, date_from=date_from, date_to=date_to),
                 "deadlines": selectors.deadline_counts(user),
                 "chart": chart,
-                "offices": offices,
+                "offices": figures["offices"],
             },
         )
 
