@@ -91,6 +91,7 @@ def main(argv=None):
     p = sub.add_parser("seed", help=COMMANDS["seed"])
     p.add_argument("--scale", choices=["city", "province"], default="city")
     p.add_argument("--if-empty", action="store_true")
+    p.add_argument("--disputes", type=int, default=5_000_000, help="province scale: disputes to generate")
     p = sub.add_parser("createadmin", help=COMMANDS["createadmin"])
     p.add_argument("--username", default="admin")
     p.add_argument("--password")
@@ -121,7 +122,14 @@ def main(argv=None):
     elif cmd == "migrate":
         _manage("migrate", "--noinput")
     elif cmd == "seed":
-        _manage("seed", "--scale", args.scale, *(["--if-empty"] if args.if_empty else []))
+        _manage(
+            "seed",
+            "--scale",
+            args.scale,
+            "--disputes",
+            str(args.disputes),
+            *(["--if-empty"] if args.if_empty else []),
+        )
     elif cmd == "createadmin":
         extra = ["--password", args.password] if args.password else []
         _manage("createadmin", "--username", args.username, "--full-name", args.full_name, *extra)

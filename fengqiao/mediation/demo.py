@@ -86,8 +86,27 @@ def _valid_types(types):
 
 @transaction.atomic
 def seed(ctx):
+    if ctx.scale == "province":
+        # Millions of cases for the benchmarks: the demo city's towns at their real rate (about
+        # 50,000 a year), the rest of the province quieter, ten years of history.
+        from . import rollup
+        from .bulk import generate_disputes
+
+        total = ctx.options.get("province_disputes", 5_000_000)
+        if total:
+            generate_disputes(
+                offices=ctx.offices,
+                total=total,
+                years=10,
+                focus=ctx.city,
+                focus_per_year=50_000,
+                rng_seed=ctx.rng.randint(1, 2**30),
+                progress=ctx.log,
+            )
+            ctx.log(f"  monthly figures: {rollup.rebuild()} rows")
+        return
     if ctx.scale != "city":
-        return  # the province data set is for benchmarks of the org tree; mediation has its own bench
+        return
     rng = ctx.rng
     city = ctx.city
     committees = [

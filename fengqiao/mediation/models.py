@@ -110,7 +110,9 @@ class Dispute(TenantModel):
 
     scope_module = Module.MEDIATION
 
-    number = models.CharField(_("case number"), max_length=40, unique=True, editable=False)
+    # Unique within the office (office, year and sequence are); two towns of a province may share a
+    # short name, so the printed number alone is not unique across offices.
+    number = models.CharField(_("case number"), max_length=40, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField(_("year"), editable=False)
     seq = models.PositiveIntegerField(_("sequence"), editable=False)
     status = models.CharField(
@@ -192,7 +194,10 @@ class Dispute(TenantModel):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         ordering = ["-received_on", "-id"]
-        constraints = [models.UniqueConstraint(fields=["office", "year", "seq"], name="dispute_office_year_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year", "seq"], name="dispute_office_year_seq"),
+            models.UniqueConstraint(fields=["office", "number"], name="dispute_office_number"),
+        ]
         indexes = [
             models.Index(fields=["office", "-received_on", "-id"], name="dispute_office_recv"),
             # Walked for the first pages of a bureau's list (many offices), see tenant_scope_q.

@@ -15,15 +15,23 @@ class Command(BaseCommand):
             help="Do nothing (and succeed) when the database already holds organisations.",
         )
         parser.add_argument("--seed", type=int, default=2019, help="Random seed (the data are deterministic).")
+        parser.add_argument(
+            "--disputes",
+            type=int,
+            default=5_000_000,
+            help="With --scale province: how many disputes to generate (ten years; 0 for the org tree only).",
+        )
 
-    def handle(self, *args, scale, if_empty, seed, **options):
+    def handle(self, *args, scale, if_empty, seed, disputes, **options):
         if OrgNode.objects.exists():
             if if_empty:
                 self.stdout.write("The database already holds data; nothing seeded.")
                 self._print_existing_logins()
                 return
             raise CommandError("The database already holds organisations; seed only an empty database.")
-        ctx = run_seed(scale, stdout=self.stdout, seed=seed)
+        if disputes < 0:
+            raise CommandError("--disputes cannot be negative.")
+        ctx = run_seed(scale, stdout=self.stdout, seed=seed, province_disputes=disputes)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({scale})."))
         self._print_logins(ctx.logins)
 
