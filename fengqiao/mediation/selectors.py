@@ -170,7 +170,8 @@ def deadline_counts(principal) -> dict:
     """Open cases past and near their deadline, for the home page."""
     today = timezone.localdate()
     soon = today + datetime.timedelta(days=codes.AT_RISK_DAYS)
-    qs = dispute_visible(principal).filter(status__in=codes.OPEN_STATUSES, deadline__isnull=False)
+    # Every open case counts as open; only accepted ones have a deadline to be near or past.
+    qs = dispute_visible(principal).filter(status__in=codes.OPEN_STATUSES)
     return qs.aggregate(
         overdue=Count("id", filter=Q(deadline__lt=today)),
         at_risk=Count("id", filter=Q(deadline__gte=today, deadline__lte=soon)),
@@ -750,4 +751,35 @@ def _dashboard_result(source, principal, totals, trend, categories, levels, offi
             ),
             key=lambda o: (o["success_rate"] is None, -(o["success_rate"] or 0), o["name"]),
         ),
+    }
+
+
+# A filter is offered as a drop-down only while its list stays short enough to read and to send;
+# a province's thousands of villages and committees would make every list page megabytes.
+CHOICE_LIMIT = 400
+
+
+def list_filter_choices(principal, *, place=None) -> dict:
+    """The place, committee and mediator choices of the case list's filter, bounded: places are
+    villages and towns for an office or a city, towns alone for a larger area, none for a
+    province; committees and mediators likewise (those covering a chosen place when one is)."""
+    from fengqiao.orgs.models import OrgKind, OrgNode
+
+    nodes = OrgNode.objects.visible_to(principal).filter(is_active=True)
+    places = list(nodes.filter(kind__in=[OrgKind.TOWN, OrgKind.VILLAGE]).order_by("path")[: CHOICE_LIMIT + 1])
+    if len(places) > CHOICE_LIMIT:
+        places = list(nodes.filter(kind=OrgKind.TOWN).order_by("path")[: CHOICE_LIMIT + 1])
+        if len(places) > CHOICE_LIMIT:
+            places = []
+    committees = committees_for(principal).order_by("org__path", "name")
+    mediators = mediators_for(principal).order_by("full_name")
+    if place is not None:
+        committees = committees.filter(subtree_q(place.path, field="org__path"))
+        mediators = mediators.filter(subtree_q(place.path, field="org__path"))
+    committees = list(committees[: CHOICE_LIMIT + 1])
+    mediators = list(mediators[: CHOICE_LIMIT + 1])
+    return {
+        "villages": places,
+        "committees": committees if len(committees) <= CHOICE_LIMIT else [],
+        "mediators": mediators if len(mediators) <= CHOICE_LIMIT else [],
     }

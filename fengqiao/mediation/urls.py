@@ -22,6 +22,7 @@ urlpatterns = [
     path("designations/new/", views.DesignationCreateView.as_view(), name="designation_new"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("export/", views.DisputeExportView.as_view(), name="export"),
+    path("counts/", views.DisputeCountsView.as_view(), name="counts"),
     path("warnings/", views.WarningListView.as_view(), name="warnings"),
     path("warnings/<id:pk>/acknowledge/", views.FlagActionView.as_view(verb="acknowledge"), name="flag_acknowledge"),
     path("warnings/<id:pk>/handle/", views.FlagActionView.as_view(verb="handle"), name="flag_handle"),

@@ -81,15 +81,29 @@ class DisputeListView(ModuleMixin, View):
                 "levels": codes.Level.choices,
                 "risk_levels": codes.RiskLevel.choices,
                 "categories": [(k, v[0] if zh else v[1]) for k, v in codes_gbt.STAT_CATEGORIES.items()],
-                "villages": selectors.village_choices(request.user),
-                "committees": selectors.committees_for(request.user).order_by("org__path", "name"),
-                "mediators": selectors.mediators_for(request.user).order_by("full_name")[:500],
-                "deadlines": selectors.deadline_counts(request.user),
-                "at_risk_days": codes.AT_RISK_DAYS,
+                **selectors.list_filter_choices(request.user, place=filters["village"]),
+                "count_labels": [
+                    _("Open cases"),
+                    _("Due within %(days)s days") % {"days": codes.AT_RISK_DAYS},
+                    _("Overdue"),
+                ],
                 "can_create": request.user.has_action(Module.MEDIATION, Action.CREATE),
                 "can_export": request.user.has_action(Module.MEDIATION, Action.EXPORT),
                 "query": request.GET.urlencode(),
             },
+        )
+
+
+class DisputeCountsView(ModuleMixin, View):
+    """Open, at-risk and overdue cases of the user's area: the case list loads them after the list."""
+
+    module = Module.MEDIATION
+
+    def get(self, request):
+        return render(
+            request,
+            "mediation/_counts.html",
+            {"deadlines": selectors.deadline_counts(request.user), "at_risk_days": codes.AT_RISK_DAYS},
         )
 
 

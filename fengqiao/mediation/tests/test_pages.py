@@ -205,3 +205,21 @@ def test_dashboard_query_count_is_bounded(world, client_for, cases, django_asser
     c = client_for(world.city_admin)
     with django_assert_max_num_queries(25):
         c.get(reverse("mediation:dashboard"))
+
+
+def test_list_counts_load_after_the_list(world, client_for, cases):
+    c = client_for(world.director_a)
+    page = c.get(reverse("mediation:list")).content.decode()
+    assert 'hx-get="/mediation/counts/"' in page
+    counts = c.get(reverse("mediation:counts"))
+    assert counts.status_code == 200 and counts.context["deadlines"]["open"] == 2
+
+
+def test_filter_choices_are_bounded(world, monkeypatch):
+    from fengqiao.mediation import selectors
+
+    monkeypatch.setattr(selectors, "CHOICE_LIMIT", 3)
+    choices = selectors.list_filter_choices(world.city_admin)
+    # two towns and four villages: more than three places, so only the towns are offered
+    assert {n.name for n in choices["villages"]} == {"甲镇", "乙镇"}
+    assert selectors.list_filter_choices(world.director_a, place=world.village_a1)["villages"]
