@@ -756,7 +756,7 @@ def _dashboard_result(source, principal, totals, trend, categories, levels, offi
 
 # A filter is offered as a drop-down only while its list stays short enough to read and to send;
 # a province's thousands of villages and committees would make every list page megabytes.
-CHOICE_LIMIT = 400
+CHOICE_LIMIT = 150
 
 
 def list_filter_choices(principal, *, place=None) -> dict:
