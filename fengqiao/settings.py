@@ -237,7 +237,7 @@ FENGQIAO = {
     # API tokens record their last use at most this often, so that a busy gateway does not turn
     # every read into a write.
     "TOKEN_LAST_USED_RESOLUTION_SECONDS": env.int("TOKEN_LAST_USED_RESOLUTION_SECONDS", default=60),
-    "PAGE_SIZE": env.int("PAGE_SIZE", default=50),
+    "PAGE_SIZE": env.int("PAGE_SIZE", default=25),
 }
 PLATFORM_NAME = _("Fengqiao")
 

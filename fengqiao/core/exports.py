@@ -39,9 +39,7 @@ def xlsx_response(filename_stem: str, title: str, headers: list[str], rows: Iter
     return response
 
 
-def xlsx_stream_response(
-    filename_stem: str, title: str, headers: list[str], rows: Iterable[Iterable]
-) -> FileResponse:
+def xlsx_stream_response(filename_stem: str, title: str, headers: list[str], rows: Iterable[Iterable]) -> FileResponse:
     """Like `xlsx_response`, for long lists: rows are pulled one at a time from an iterator (a
     queryset's `.iterator()`), the workbook is written to a temporary file rather than held in
     memory, and the response streams that file in chunks."""

@@ -59,21 +59,28 @@ def tenant_scope_q(node, org_field="org", office_field="office"):
         return models.Q(**{f"{org_field}_id": node.pk})
     # A bureau: the offices of its subtree as a list of ids, not a join on their paths. The planner
     # then knows how small a share of a big table the scope is, and can walk a (date, id) index for
-    # the first page instead of sorting every row of the city or province.
-    return models.Q(**{f"{office_field}_id__in": offices_under(node)})
+    # the first page instead of sorting every row of the city or province. The root of the only
+    # tree holds everything: no filter at all.
+    ids = offices_under(node)
+    if ids is None:
+        return models.Q(**{f"{office_field}__isnull": False})
+    return models.Q(**{f"{office_field}_id__in": ids})
 
 
-def offices_under(node) -> list[int]:
-    """Ids of the offices (every non-village node is its own office) in `node`'s subtree, read once
-    per node object, which lives as long as the request that loaded it."""
+def offices_under(node) -> list[int] | None:
+    """Ids of the offices (every non-village node is its own office) in `node`'s subtree, or None
+    when the node is the root of the only tree (every office). Read once per node object, which
+    lives as long as the request that loaded it."""
     from fengqiao.orgs.models import OrgKind, OrgNode
 
-    ids = getattr(node, "_fq_offices_under", None)
-    if ids is None:
+    if hasattr(node, "_fq_offices_under"):
+        return node._fq_offices_under
+    ids = None
+    if node.parent_id is not None or OrgNode.objects.filter(parent__isnull=True).exclude(pk=node.pk).exists():
         ids = list(
             OrgNode.objects.filter(subtree_q(node.path)).exclude(kind=OrgKind.VILLAGE).values_list("pk", flat=True)
         )
-        node._fq_offices_under = ids
+    node._fq_offices_under = ids
     return ids
 
 

@@ -688,4 +688,5 @@ class DisputeMonthStat(models.Model):
             return models.Q(pk__in=[])  # kept per office only: villages read the cases themselves
         if node.kind == OrgKind.TOWN:
             return models.Q(office_id=node.pk)
-        return models.Q(office_id__in=offices_under(node))
+        ids = offices_under(node)
+        return models.Q(office_id__isnull=False) if ids is None else models.Q(office_id__in=ids)

@@ -760,24 +760,35 @@ CHOICE_LIMIT = 150
 
 
 def list_filter_choices(principal, *, place=None) -> dict:
-    """The place, committee and mediator choices of the case list's filter, bounded: places are
-    villages and towns for an office or a city, towns alone for a larger area, none for a
-    province; committees and mediators likewise (those covering a chosen place when one is)."""
+    """The place, committee and mediator choices of the case list's filter, bounded by the size of
+    the user's area: an office or village sees its villages, committees and mediators; a bureau
+    sees its towns (a province none) and, once a place is chosen, that place's committees and
+    mediators. A province's tens of thousands of committees are never listed."""
+    from fengqiao.core.models import offices_under
     from fengqiao.orgs.models import OrgKind, OrgNode
 
-    nodes = OrgNode.objects.visible_to(principal).filter(is_active=True)
-    places = list(nodes.filter(kind__in=[OrgKind.TOWN, OrgKind.VILLAGE]).order_by("path")[: CHOICE_LIMIT + 1])
-    if len(places) > CHOICE_LIMIT:
-        places = list(nodes.filter(kind=OrgKind.TOWN).order_by("path")[: CHOICE_LIMIT + 1])
-        if len(places) > CHOICE_LIMIT:
-            places = []
-    committees = committees_for(principal).order_by("org__path", "name")
-    mediators = mediators_for(principal).order_by("full_name")
-    if place is not None:
-        committees = committees.filter(subtree_q(place.path, field="org__path"))
-        mediators = mediators.filter(subtree_q(place.path, field="org__path"))
-    committees = list(committees[: CHOICE_LIMIT + 1])
-    mediators = list(mediators[: CHOICE_LIMIT + 1])
+    nodes = principal.scope_nodes_for("mediation", Action.VIEW)
+    under = [offices_under(n) for n in nodes if n.is_bureau]
+    if None in under:  # the whole tree
+        bureau_offices = OrgNode.objects.exclude(kind=OrgKind.VILLAGE).count()
+    else:
+        bureau_offices = sum(len(ids) for ids in under)
+    visible = OrgNode.objects.visible_to(principal).filter(is_active=True)
+    if bureau_offices > CHOICE_LIMIT:
+        places = []
+    elif bureau_offices:
+        places = list(visible.filter(kind=OrgKind.TOWN).order_by("path")[:CHOICE_LIMIT])
+    else:
+        places = list(visible.filter(kind__in=[OrgKind.TOWN, OrgKind.VILLAGE]).order_by("path")[:CHOICE_LIMIT])
+    committees, mediators = [], []
+    if place is not None or not bureau_offices:
+        committees = committees_for(principal).order_by("org__path", "name")
+        mediators = mediators_for(principal).order_by("full_name")
+        if place is not None:
+            committees = committees.filter(subtree_q(place.path, field="org__path"))
+            mediators = mediators.filter(subtree_q(place.path, field="org__path"))
+        committees = list(committees[: CHOICE_LIMIT + 1])
+        mediators = list(mediators[: CHOICE_LIMIT + 1])
     return {
         "villages": places,
         "committees": committees if len(committees) <= CHOICE_LIMIT else [],

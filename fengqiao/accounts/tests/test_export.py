@@ -39,7 +39,7 @@ def test_export_needs_the_export_action(world, client_for):
 
 
 def test_export_neutralises_formulas(world, client_for):
-    User.objects.filter(pk=world.staff_a.pk).update(full_name="=HYPERLINK(\"http://x\")")
+    User.objects.filter(pk=world.staff_a.pk).update(full_name='=HYPERLINK("http://x")')
     rows = _rows(client_for(world.director_a).get("/users/export/"))
     cell = next(r[0] for r in rows if r[1] == "staff_a")
     assert cell.startswith("'=")

@@ -16,14 +16,18 @@ GOOD_PASSWORD = "Qiao-Feng#2024x"
 
 
 def create(actor, org, roles, username="newbie", password=GOOD_PASSWORD, full_name="新同事", **kw):
-    return services.user_create(actor=actor, username=username, org=org, roles=roles, password=password,
-                                full_name=full_name, **kw)
+    return services.user_create(
+        actor=actor, username=username, org=org, roles=roles, password=password, full_name=full_name, **kw
+    )
 
 
 def snapshot():
     return (
-        list(User.objects.order_by("pk").values_list("pk", "username", "org_id", "office_id", "full_name",
-                                                     "phone", "id_number", "is_active", "password")),
+        list(
+            User.objects.order_by("pk").values_list(
+                "pk", "username", "org_id", "office_id", "full_name", "phone", "id_number", "is_active", "password"
+            )
+        ),
         list(UserRole.objects.order_by("user_id", "role").values_list("user_id", "role")),
         list(User.served_villages.through.objects.order_by("pk").values_list("user_id", "orgnode_id")),
         AuditEvent.objects.count(),
@@ -162,8 +166,9 @@ def test_bad_id_number_is_refused(world):
 
 
 def test_id_number_and_phone_are_normalised(world):
-    user = create(world.director_a, world.office_a, [Role.STAFF], id_number=valid_id_number().lower(),
-                  phone="+86 138 1234 5678")
+    user = create(
+        world.director_a, world.office_a, [Role.STAFF], id_number=valid_id_number().lower(), phone="+86 138 1234 5678"
+    )
     user = fresh(user)
     assert user.id_number == valid_id_number()
     assert user.phone == "13812345678"
@@ -229,11 +234,21 @@ def test_served_villages_outside_scope_or_not_villages_are_refused(world):
 
 
 def test_update_profile(world):
-    services.user_update(actor=world.director_a, user=world.staff_a, full_name="张三", title="科员",
-                         phone="0510-86801234", id_number=valid_id_number())
+    services.user_update(
+        actor=world.director_a,
+        user=world.staff_a,
+        full_name="张三",
+        title="科员",
+        phone="0510-86801234",
+        id_number=valid_id_number(),
+    )
     user = fresh(world.staff_a)
     assert (user.full_name, user.title, user.phone, user.id_number) == (
-        "张三", "科员", "0510-86801234", valid_id_number())
+        "张三",
+        "科员",
+        "0510-86801234",
+        valid_id_number(),
+    )
 
 
 def test_update_roles_of_another_user(world):
@@ -303,8 +318,9 @@ def test_advisor_served_villages_must_be_villages_in_scope(world):
 
 
 def test_city_admin_may_give_an_advisor_villages_of_two_offices(world):
-    services.user_update(actor=world.city_admin, user=world.advisor_a,
-                         served_villages=[world.village_a1, world.village_b2])
+    services.user_update(
+        actor=world.city_admin, user=world.advisor_a, served_villages=[world.village_a1, world.village_b2]
+    )
     advisor = fresh(world.advisor_a)
     assert set(advisor.served_villages.all()) == {world.village_a1, world.village_b2}
     assert world.village_b2 in advisor.scope_nodes()

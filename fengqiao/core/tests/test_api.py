@@ -112,7 +112,10 @@ def test_expired_token_is_401(world, client, office_a_token):
 
 def test_token_expiring_in_the_future_works(world, client):
     _, raw = core_services.api_token_create(
-        actor=world.city_admin, name="限时", org=world.office_a, grants=["orgs.view"],
+        actor=world.city_admin,
+        name="限时",
+        org=world.office_a,
+        grants=["orgs.view"],
         expires_at=timezone.now() + datetime.timedelta(hours=1),
     )
     assert get(client, "/api/v1/orgs", raw).status_code == 200
@@ -131,8 +134,9 @@ def test_unauthenticated_message_in_chinese(client, db):
 
 
 def test_raw_token_is_never_stored(world, client):
-    token, raw = core_services.api_token_create(actor=world.city_admin, name="存储检查", org=world.office_a,
-                                                grants=["orgs.view"])
+    token, raw = core_services.api_token_create(
+        actor=world.city_admin, name="存储检查", org=world.office_a, grants=["orgs.view"]
+    )
     assert raw.startswith("fq_")
     assert len(raw) > 40
     row = ApiToken.objects.filter(pk=token.pk).values().get()
@@ -182,7 +186,8 @@ def test_token_reads_write_no_audit_events(world, client, office_a_token):
 
 def test_orgs_list_is_scoped_for_session_users(world, client_for):
     assert org_ids(client_for(world.director_a).get("/api/v1/orgs")) == ids(
-        world.office_a, world.village_a1, world.village_a2)
+        world.office_a, world.village_a1, world.village_a2
+    )
 
 
 def test_orgs_list_for_city_admin(world, client_for):
@@ -214,7 +219,8 @@ def test_org_detail_in_scope(world, client_for):
 
 def test_token_bound_to_office_a_cannot_read_office_b(world, client, office_a_token):
     assert org_ids(get(client, "/api/v1/orgs", office_a_token)) == ids(
-        world.office_a, world.village_a1, world.village_a2)
+        world.office_a, world.village_a1, world.village_a2
+    )
     for node in (world.office_b, world.village_b1, world.city):
         response = get(client, f"/api/v1/orgs/{node.pk}", office_a_token)
         assert response.status_code == 404
@@ -295,7 +301,8 @@ def test_orgs_list_filters(world, client_for):
     client = client_for(world.city_admin)
     assert org_ids(client.get("/api/v1/orgs", {"kind": "town"})) == ids(world.office_a, world.office_b)
     assert org_ids(client.get("/api/v1/orgs", {"parent_id": world.office_b.pk})) == ids(
-        world.village_b1, world.village_b2)
+        world.village_b1, world.village_b2
+    )
     assert org_ids(client.get("/api/v1/orgs", {"q": "甲"})) == ids(world.office_a, world.village_a1, world.village_a2)
 
 
@@ -331,8 +338,9 @@ def test_org_children_query_count_is_bounded(world, client_for, django_assert_ma
 
 
 def test_create_org_with_token(world, client, office_a_token):
-    response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "接口村", "parent_id": world.office_a.pk},
-                         office_a_token)
+    response = post_json(
+        client, "/api/v1/orgs", {"kind": "village", "name": "接口村", "parent_id": world.office_a.pk}, office_a_token
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     node = OrgNode.objects.get(pk=data["id"])
@@ -381,8 +389,9 @@ def test_create_org_under_out_of_scope_parent_is_404(world, client, office_a_tok
     count = OrgNode.objects.count()
     for parent in (world.office_b, world.city, 99999999):
         pk = parent if isinstance(parent, int) else parent.pk
-        response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "越界村", "parent_id": pk},
-                             office_a_token)
+        response = post_json(
+            client, "/api/v1/orgs", {"kind": "village", "name": "越界村", "parent_id": pk}, office_a_token
+        )
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
     assert OrgNode.objects.count() == count
@@ -390,24 +399,34 @@ def test_create_org_under_out_of_scope_parent_is_404(world, client, office_a_tok
 
 def test_create_org_without_create_grant_is_404(world, client, api_token):
     raw = api_token(world.city_admin, world.office_a, ["orgs.view"])
-    response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "无权村", "parent_id": world.office_a.pk},
-                         raw)
+    response = post_json(
+        client, "/api/v1/orgs", {"kind": "village", "name": "无权村", "parent_id": world.office_a.pk}, raw
+    )
     assert response.status_code == 404
     assert not OrgNode.objects.filter(name="无权村").exists()
 
 
 def test_create_org_domain_errors_carry_code_and_field(world, client, office_a_token):
-    dup = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "甲一村", "parent_id": world.office_a.pk},
-                    office_a_token, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    dup = post_json(
+        client,
+        "/api/v1/orgs",
+        {"kind": "village", "name": "甲一村", "parent_id": world.office_a.pk},
+        office_a_token,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert dup.status_code == 409
     assert dup.json() == {"code": "conflict", "message": "同一上级单位下已有同名单位。", "field": "name"}
-    bad_kind = post_json(client, "/api/v1/orgs", {"kind": "town", "name": "镇中镇", "parent_id": world.office_a.pk},
-                         office_a_token)
+    bad_kind = post_json(
+        client, "/api/v1/orgs", {"kind": "town", "name": "镇中镇", "parent_id": world.office_a.pk}, office_a_token
+    )
     assert bad_kind.status_code == 400
     assert bad_kind.json()["field"] == "parent"
-    bad_code = post_json(client, "/api/v1/orgs",
-                         {"kind": "village", "name": "码村", "parent_id": world.office_a.pk, "division_code": "12"},
-                         office_a_token)
+    bad_code = post_json(
+        client,
+        "/api/v1/orgs",
+        {"kind": "village", "name": "码村", "parent_id": world.office_a.pk, "division_code": "12"},
+        office_a_token,
+    )
     assert bad_code.status_code == 400
     assert bad_code.json()["field"] == "division_code"
 
@@ -429,8 +448,12 @@ def test_session_post_with_csrf_token_is_accepted(world):
     page = client.get("/orgs/")
     assert page.status_code == 200
     token = client.cookies["csrftoken"].value
-    response = post_json(client, "/api/v1/orgs", {"kind": "village", "name": "有令村", "parent_id": world.office_a.pk},
-                         HTTP_X_CSRFTOKEN=token)
+    response = post_json(
+        client,
+        "/api/v1/orgs",
+        {"kind": "village", "name": "有令村", "parent_id": world.office_a.pk},
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert response.status_code == 201, response.content
     assert OrgNode.objects.filter(name="有令村", parent=world.office_a).exists()
 
@@ -443,8 +466,14 @@ def test_openapi_schema(db, client):
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
-    for path in ("/api/v1/me", "/api/v1/orgs", "/api/v1/orgs/{pk}", "/api/v1/orgs/{pk}/children",
-                 "/api/v1/users", "/api/v1/users/{pk}"):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/orgs",
+        "/api/v1/orgs/{pk}",
+        "/api/v1/orgs/{pk}/children",
+        "/api/v1/users",
+        "/api/v1/users/{pk}",
+    ):
         assert path in schema["paths"], path
     assert schema["paths"]["/api/v1/orgs/{pk}"]["get"]["x-scoped-model"] == "orgs.OrgNode"
 

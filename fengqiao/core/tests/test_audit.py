@@ -53,11 +53,11 @@ def _check(event, *, actor, action, kind, obj, office, org=None):
 
 def test_org_create_writes_one_event(world):
     trail = Trail()
-    node = org_services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="甲三村",
-                                   parent=world.office_a, phone="0510-86801234")
+    node = org_services.org_create(
+        actor=world.director_a, kind=OrgKind.VILLAGE, name="甲三村", parent=world.office_a, phone="0510-86801234"
+    )
     event = trail.one()
-    _check(event, actor=world.director_a, action="org.create", kind=AuditKind.CREATE, obj=node,
-           office=world.office_a)
+    _check(event, actor=world.director_a, action="org.create", kind=AuditKind.CREATE, obj=node, office=world.office_a)
     assert event.changes["name"] == [None, "甲三村"]
     assert event.changes["phone"] == [None, "0510-86801234"]
     assert event.changes["parent_id"] == [None, world.office_a.pk]
@@ -66,11 +66,9 @@ def test_org_create_writes_one_event(world):
 
 def test_org_update_writes_one_event_with_before_and_after(world):
     trail = Trail()
-    node = org_services.org_update(actor=world.director_a, node=world.village_a1, name="甲一社区",
-                                   address="新址 1 号")
+    node = org_services.org_update(actor=world.director_a, node=world.village_a1, name="甲一社区", address="新址 1 号")
     event = trail.one()
-    _check(event, actor=world.director_a, action="org.update", kind=AuditKind.UPDATE, obj=node,
-           office=world.office_a)
+    _check(event, actor=world.director_a, action="org.update", kind=AuditKind.UPDATE, obj=node, office=world.office_a)
     assert event.changes["name"] == ["甲一村", "甲一社区"]
     assert event.changes["address"] == ["", "新址 1 号"]
     assert "updated_at" not in event.changes
@@ -82,8 +80,7 @@ def test_org_move_writes_one_event(world):
     trail = Trail()
     node = org_services.org_move(actor=world.city_admin, node=world.village_a2, new_parent=world.office_b)
     event = trail.one()
-    _check(event, actor=world.city_admin, action="org.move", kind=AuditKind.UPDATE, obj=node,
-           office=world.office_b)
+    _check(event, actor=world.city_admin, action="org.move", kind=AuditKind.UPDATE, obj=node, office=world.office_b)
     assert event.changes["parent_id"] == [world.office_a.pk, world.office_b.pk]
     assert event.changes["path"] == [old_path, node.path]
 
@@ -92,8 +89,14 @@ def test_org_deactivate_writes_one_event_for_the_whole_subtree(world):
     trail = Trail()
     org_services.org_deactivate(actor=world.city_admin, node=world.office_a)
     event = trail.one()
-    _check(event, actor=world.city_admin, action="org.deactivate", kind=AuditKind.UPDATE, obj=world.office_a,
-           office=world.office_a)
+    _check(
+        event,
+        actor=world.city_admin,
+        action="org.deactivate",
+        kind=AuditKind.UPDATE,
+        obj=world.office_a,
+        office=world.office_a,
+    )
     assert event.changes["is_active"] == [True, False]
     assert event.changes["units"] == 3
 
@@ -118,12 +121,24 @@ def test_org_delete_writes_one_event_that_outlives_the_node(world):
 def test_user_create_writes_one_event(world):
     trail = Trail()
     user = account_services.user_create(
-        actor=world.director_a, username="new_staff", org=world.office_a, roles=[Role.STAFF],
-        password=NEW_PASSWORD, full_name="王新", title="科员",
+        actor=world.director_a,
+        username="new_staff",
+        org=world.office_a,
+        roles=[Role.STAFF],
+        password=NEW_PASSWORD,
+        full_name="王新",
+        title="科员",
     )
     event = trail.one()
-    _check(event, actor=world.director_a, action="user.create", kind=AuditKind.CREATE, obj=user,
-           office=world.office_a, org=world.office_a)
+    _check(
+        event,
+        actor=world.director_a,
+        action="user.create",
+        kind=AuditKind.CREATE,
+        obj=user,
+        office=world.office_a,
+        org=world.office_a,
+    )
     assert event.changes["username"] == [None, "new_staff"]
     assert event.changes["full_name"] == [None, "王新"]
     assert event.changes["roles"] == [[], [Role.STAFF]]
@@ -133,11 +148,17 @@ def test_user_create_writes_one_event(world):
 
 def test_user_update_writes_one_event(world):
     trail = Trail()
-    user = account_services.user_update(actor=world.director_a, user=world.staff_a, full_name="李改名",
-                                        title="副所长")
+    user = account_services.user_update(actor=world.director_a, user=world.staff_a, full_name="李改名", title="副所长")
     event = trail.one()
-    _check(event, actor=world.director_a, action="user.update", kind=AuditKind.UPDATE, obj=user,
-           office=world.office_a, org=world.office_a)
+    _check(
+        event,
+        actor=world.director_a,
+        action="user.update",
+        kind=AuditKind.UPDATE,
+        obj=user,
+        office=world.office_a,
+        org=world.office_a,
+    )
     assert event.changes["full_name"] == [world.staff_a.full_name, "李改名"]
     assert event.changes["title"] == ["", "副所长"]
     assert "password" not in event.changes
@@ -154,8 +175,15 @@ def test_user_set_active_writes_one_event(world):
     trail = Trail()
     account_services.user_set_active(actor=world.director_a, user=world.staff_a, active=False)
     event = trail.one()
-    _check(event, actor=world.director_a, action="user.deactivate", kind=AuditKind.UPDATE, obj=world.staff_a,
-           office=world.office_a, org=world.office_a)
+    _check(
+        event,
+        actor=world.director_a,
+        action="user.deactivate",
+        kind=AuditKind.UPDATE,
+        obj=world.staff_a,
+        office=world.office_a,
+        org=world.office_a,
+    )
     assert event.changes == {"is_active": [True, False]}
 
 
@@ -169,19 +197,34 @@ def test_user_reset_password_writes_one_event_without_the_password(world):
     trail = Trail()
     account_services.user_reset_password(actor=world.director_a, user=world.staff_a, password=NEW_PASSWORD)
     event = trail.one()
-    _check(event, actor=world.director_a, action="user.reset_password", kind=AuditKind.UPDATE,
-           obj=world.staff_a, office=world.office_a, org=world.office_a)
+    _check(
+        event,
+        actor=world.director_a,
+        action="user.reset_password",
+        kind=AuditKind.UPDATE,
+        obj=world.staff_a,
+        office=world.office_a,
+        org=world.office_a,
+    )
     assert NEW_PASSWORD not in str(event.changes)
     assert User.objects.get(pk=world.staff_a.pk).password not in str(event.changes)
 
 
 def test_api_token_create_writes_one_event_without_the_key(world):
     trail = Trail()
-    token, raw = core_services.api_token_create(actor=world.city_admin, name="法院", org=world.office_a,
-                                                grants=["orgs.view"])
+    token, raw = core_services.api_token_create(
+        actor=world.city_admin, name="法院", org=world.office_a, grants=["orgs.view"]
+    )
     event = trail.one()
-    _check(event, actor=world.city_admin, action="api_token.create", kind=AuditKind.CREATE, obj=token,
-           office=world.office_a, org=world.office_a)
+    _check(
+        event,
+        actor=world.city_admin,
+        action="api_token.create",
+        kind=AuditKind.CREATE,
+        obj=token,
+        office=world.office_a,
+        org=world.office_a,
+    )
     assert event.changes["name"] == [None, "法院"]
     assert event.changes["grants"] == [None, ["orgs.view"]]
     assert raw not in str(event.changes)
@@ -189,13 +232,21 @@ def test_api_token_create_writes_one_event_without_the_key(world):
 
 
 def test_api_token_revoke_writes_one_event(world):
-    token, _ = core_services.api_token_create(actor=world.city_admin, name="公安", org=world.office_b,
-                                              grants=["orgs.view"])
+    token, _ = core_services.api_token_create(
+        actor=world.city_admin, name="公安", org=world.office_b, grants=["orgs.view"]
+    )
     trail = Trail()
     core_services.api_token_revoke(actor=world.city_admin, token=token)
     event = trail.one()
-    _check(event, actor=world.city_admin, action="api_token.revoke", kind=AuditKind.UPDATE, obj=token,
-           office=world.office_b, org=world.office_b)
+    _check(
+        event,
+        actor=world.city_admin,
+        action="api_token.revoke",
+        kind=AuditKind.UPDATE,
+        obj=token,
+        office=world.office_b,
+        org=world.office_b,
+    )
     assert event.changes["revoked_at"][0] is None
     assert event.changes["revoked_at"][1]
     # Revoking twice is a no-op, not a second event.
@@ -204,8 +255,9 @@ def test_api_token_revoke_writes_one_event(world):
 
 
 def test_event_records_the_token_as_actor(world):
-    token, _ = core_services.api_token_create(actor=world.city_admin, name="网关", org=world.office_a,
-                                              grants=["orgs.create", "orgs.view"])
+    token, _ = core_services.api_token_create(
+        actor=world.city_admin, name="网关", org=world.office_a, grants=["orgs.create", "orgs.view"]
+    )
     trail = Trail()
     org_services.org_create(actor=token, kind=OrgKind.VILLAGE, name="网关村", parent=world.office_a)
     event = trail.one()
@@ -229,42 +281,83 @@ def _state():
 @pytest.mark.parametrize(
     "call",
     [
-        pytest.param(lambda w: org_services.org_create(
-            actor=w.director_a, kind=OrgKind.VILLAGE, name="甲一村", parent=w.office_a), id="org_create_dup"),
-        pytest.param(lambda w: org_services.org_create(
-            actor=w.director_b, kind=OrgKind.VILLAGE, name="外村", parent=w.office_a), id="org_create_scope"),
-        pytest.param(lambda w: org_services.org_update(
-            actor=w.director_a, node=w.village_a1, name="甲二村"), id="org_update_dup"),
-        pytest.param(lambda w: org_services.org_update(
-            actor=w.director_a, node=w.village_a1, name="改名", division_code="123"), id="org_update_code"),
-        pytest.param(lambda w: org_services.org_move(
-            actor=w.city_admin, node=w.office_a, new_parent=w.village_a1), id="org_move_cycle"),
-        pytest.param(lambda w: org_services.org_move(
-            actor=w.director_a, node=w.village_a1, new_parent=w.office_b), id="org_move_scope"),
-        pytest.param(lambda w: org_services.org_deactivate(
-            actor=w.director_a, node=w.office_a), id="org_deactivate_own"),
-        pytest.param(lambda w: org_services.org_delete(
-            actor=w.city_admin, node=w.office_b), id="org_delete_in_use"),
-        pytest.param(lambda w: account_services.user_create(
-            actor=w.director_a, username="weak", org=w.office_a, roles=[Role.STAFF], password="abc",
-            full_name="弱"), id="user_create_weak"),
-        pytest.param(lambda w: account_services.user_create(
-            actor=w.director_a, username="adv2", org=w.village_a1, roles=[Role.LEGAL_ADVISOR],
-            password=NEW_PASSWORD, full_name="顾问", served_villages=[w.village_b1]),
-            id="user_create_fails_after_save"),
-        pytest.param(lambda w: account_services.user_update(
-            actor=w.director_a, user=w.staff_a, full_name="新名", phone="12345"), id="user_update_phone"),
-        pytest.param(lambda w: account_services.user_update(
-            actor=w.director_a, user=w.advisor_a, full_name="新名", served_villages=[w.village_b1]),
-            id="user_update_fails_after_save"),
-        pytest.param(lambda w: account_services.user_set_active(
-            actor=w.director_a, user=w.director_a, active=False), id="user_set_active_self"),
-        pytest.param(lambda w: account_services.user_reset_password(
-            actor=w.director_b, user=w.staff_a, password=NEW_PASSWORD), id="user_reset_scope"),
-        pytest.param(lambda w: core_services.api_token_create(
-            actor=w.director_a, name="x", org=w.office_a, grants=["orgs.view"]), id="token_create_role"),
-        pytest.param(lambda w: core_services.api_token_create(
-            actor=w.city_admin, name="x", org=w.office_a, grants=["audit.view"]), id="token_create_grant"),
+        pytest.param(
+            lambda w: org_services.org_create(
+                actor=w.director_a, kind=OrgKind.VILLAGE, name="甲一村", parent=w.office_a
+            ),
+            id="org_create_dup",
+        ),
+        pytest.param(
+            lambda w: org_services.org_create(actor=w.director_b, kind=OrgKind.VILLAGE, name="外村", parent=w.office_a),
+            id="org_create_scope",
+        ),
+        pytest.param(
+            lambda w: org_services.org_update(actor=w.director_a, node=w.village_a1, name="甲二村"), id="org_update_dup"
+        ),
+        pytest.param(
+            lambda w: org_services.org_update(actor=w.director_a, node=w.village_a1, name="改名", division_code="123"),
+            id="org_update_code",
+        ),
+        pytest.param(
+            lambda w: org_services.org_move(actor=w.city_admin, node=w.office_a, new_parent=w.village_a1),
+            id="org_move_cycle",
+        ),
+        pytest.param(
+            lambda w: org_services.org_move(actor=w.director_a, node=w.village_a1, new_parent=w.office_b),
+            id="org_move_scope",
+        ),
+        pytest.param(
+            lambda w: org_services.org_deactivate(actor=w.director_a, node=w.office_a), id="org_deactivate_own"
+        ),
+        pytest.param(lambda w: org_services.org_delete(actor=w.city_admin, node=w.office_b), id="org_delete_in_use"),
+        pytest.param(
+            lambda w: account_services.user_create(
+                actor=w.director_a, username="weak", org=w.office_a, roles=[Role.STAFF], password="abc", full_name="弱"
+            ),
+            id="user_create_weak",
+        ),
+        pytest.param(
+            lambda w: account_services.user_create(
+                actor=w.director_a,
+                username="adv2",
+                org=w.village_a1,
+                roles=[Role.LEGAL_ADVISOR],
+                password=NEW_PASSWORD,
+                full_name="顾问",
+                served_villages=[w.village_b1],
+            ),
+            id="user_create_fails_after_save",
+        ),
+        pytest.param(
+            lambda w: account_services.user_update(actor=w.director_a, user=w.staff_a, full_name="新名", phone="12345"),
+            id="user_update_phone",
+        ),
+        pytest.param(
+            lambda w: account_services.user_update(
+                actor=w.director_a, user=w.advisor_a, full_name="新名", served_villages=[w.village_b1]
+            ),
+            id="user_update_fails_after_save",
+        ),
+        pytest.param(
+            lambda w: account_services.user_set_active(actor=w.director_a, user=w.director_a, active=False),
+            id="user_set_active_self",
+        ),
+        pytest.param(
+            lambda w: account_services.user_reset_password(actor=w.director_b, user=w.staff_a, password=NEW_PASSWORD),
+            id="user_reset_scope",
+        ),
+        pytest.param(
+            lambda w: core_services.api_token_create(
+                actor=w.director_a, name="x", org=w.office_a, grants=["orgs.view"]
+            ),
+            id="token_create_role",
+        ),
+        pytest.param(
+            lambda w: core_services.api_token_create(
+                actor=w.city_admin, name="x", org=w.office_a, grants=["audit.view"]
+            ),
+            id="token_create_grant",
+        ),
     ],
 )
 def test_service_that_raises_writes_no_event_and_changes_nothing(world, call):
@@ -275,8 +368,9 @@ def test_service_that_raises_writes_no_event_and_changes_nothing(world, call):
 
 
 def test_failed_token_revoke_changes_nothing(world):
-    token, _ = core_services.api_token_create(actor=world.city_admin, name="x", org=world.office_a,
-                                              grants=["orgs.view"])
+    token, _ = core_services.api_token_create(
+        actor=world.city_admin, name="x", org=world.office_a, grants=["orgs.view"]
+    )
     before = _state()
     with pytest.raises(Forbidden):
         core_services.api_token_revoke(actor=world.director_a, token=token)
@@ -356,8 +450,7 @@ def test_event_outside_a_request_has_no_ip(world):
 def test_x_real_ip_is_ignored_when_not_behind_a_proxy(world, client_for):
     client = client_for(world.director_a)
     trail = Trail()
-    client.post(f"/users/{world.staff_a.pk}/deactivate/", REMOTE_ADDR="203.0.113.8",
-                HTTP_X_REAL_IP="198.51.100.1")
+    client.post(f"/users/{world.staff_a.pk}/deactivate/", REMOTE_ADDR="203.0.113.8", HTTP_X_REAL_IP="198.51.100.1")
     assert trail.one().ip == "203.0.113.8"
 
 
@@ -379,8 +472,7 @@ def test_login_is_recorded(world, client):
 
 def test_failed_login_is_recorded(world, client):
     trail = Trail()
-    response = client.post("/login/", {"username": "staff_a", "password": "wrong-password"},
-                           REMOTE_ADDR="192.0.2.11")
+    response = client.post("/login/", {"username": "staff_a", "password": "wrong-password"}, REMOTE_ADDR="192.0.2.11")
     assert response.status_code == 200
     event = trail.one()
     assert event.action == "auth.login_failed"
@@ -487,8 +579,12 @@ def events(world):
     org_services.org_create(actor=world.director_b, kind=OrgKind.VILLAGE, name="乙新村", parent=world.office_b)
     account_services.user_update(actor=world.director_b, user=world.staff_b, title="科员")
     old = AuditEvent.objects.create(
-        at=timezone.make_aware(datetime.datetime(2020, 5, 17, 10, 0)), kind=AuditKind.ACTION,
-        action="legacy.import", actor_repr="system", org=world.office_a, office=world.office_a,
+        at=timezone.make_aware(datetime.datetime(2020, 5, 17, 10, 0)),
+        kind=AuditKind.ACTION,
+        action="legacy.import",
+        actor_repr="system",
+        org=world.office_a,
+        office=world.office_a,
     )
     return old
 
@@ -521,8 +617,7 @@ def test_audit_page_filters_by_user(world, client_for, events):
     items = _listed(client_for(world.city_admin).get("/platform/audit/", {"user": "director_b"}))
     assert len(items) == 2
     assert {e.actor_user_id for e in items} == {world.director_b.pk}
-    by_full_name = _listed(client_for(world.city_admin).get(
-        "/platform/audit/", {"user": world.director_b.full_name}))
+    by_full_name = _listed(client_for(world.city_admin).get("/platform/audit/", {"user": world.director_b.full_name}))
     assert {e.pk for e in by_full_name} == {e.pk for e in items}
 
 

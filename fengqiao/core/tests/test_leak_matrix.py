@@ -54,8 +54,9 @@ def test_matrix_catches_a_deliberately_unscoped_route(world, settings):
         failures = leak.check_django_routes(viewers, planted, urlconf="fengqiao.testing.leaky_urls")
         assert any(f.startswith("leaky/users/<id:pk>/") for f in failures), failures
         assert any(f.startswith("leaky/users/?q=") or f.startswith("leaky/users/ [") for f in failures), failures
-        assert any(f.startswith("leaky/undeclared/<id:pk>/") and "declares no scoped_model" in f
-                   for f in failures), failures
+        assert any(f.startswith("leaky/undeclared/<id:pk>/") and "declares no scoped_model" in f for f in failures), (
+            failures
+        )
         assert all(f.startswith("leaky/") for f in failures), failures
 
         from fengqiao.testing.leaky_urls import leaky_api

@@ -20,10 +20,7 @@ ORDERING = ["-at", "-id"]
 def _events(n, timestamps):
     """n audit events spread over a few timestamps, so that most rows tie on `at`."""
     AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(at=timestamps[i % len(timestamps)], kind=AuditKind.ACTION, action=f"test.{i}")
-            for i in range(n)
-        ]
+        [AuditEvent(at=timestamps[i % len(timestamps)], kind=AuditKind.ACTION, action=f"test.{i}") for i in range(n)]
     )
     return list(AuditEvent.objects.order_by(*ORDERING).values_list("pk", flat=True))
 

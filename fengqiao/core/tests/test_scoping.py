@@ -163,8 +163,13 @@ def test_audit_events_visible_by_office(world):
 
 def _token(world, org, grants, **fields):
     token = ApiToken.objects.create(
-        name="gw", org=org, grants=grants, key_prefix="fq_test", key_hash=uuid.uuid4().hex,
-        created_by=world.city_admin, **fields,
+        name="gw",
+        org=org,
+        grants=grants,
+        key_prefix="fq_test",
+        key_hash=uuid.uuid4().hex,
+        created_by=world.city_admin,
+        **fields,
     )
     return ApiToken.objects.select_related("org").get(pk=token.pk)
 
@@ -247,8 +252,16 @@ def test_in_scope_agrees_with_visible_to_for_every_principal(world):
     """Services (in_scope) and reads (visible_to) must never disagree about who may act where."""
     inactive = make_user(world.office_a, Role.DIRECTOR, is_active=False)
     principals = [
-        world.city_admin, world.assessor, world.leader, world.director_a, world.staff_a,
-        world.director_b, world.staff_b, world.mediator_a1, world.advisor_a, inactive,
+        world.city_admin,
+        world.assessor,
+        world.leader,
+        world.director_a,
+        world.staff_a,
+        world.director_b,
+        world.staff_b,
+        world.mediator_a1,
+        world.advisor_a,
+        inactive,
         _token(world, world.office_a, ["orgs.view", "orgs.change"]),
         _token(world, world.city, ["orgs.view", "orgs.change"], revoked_at=timezone.now()),
         _token(world, world.city, ["orgs.view"], expires_at=timezone.now() - datetime.timedelta(minutes=1)),

@@ -218,8 +218,11 @@ def test_list_counts_load_after_the_list(world, client_for, cases):
 def test_filter_choices_are_bounded(world, monkeypatch):
     from fengqiao.mediation import selectors
 
-    monkeypatch.setattr(selectors, "CHOICE_LIMIT", 3)
+    # a bureau picks a town; an office sees its villages, committees and mediators
     choices = selectors.list_filter_choices(world.city_admin)
-    # two towns and four villages: more than three places, so only the towns are offered
     assert {n.name for n in choices["villages"]} == {"甲镇", "乙镇"}
-    assert selectors.list_filter_choices(world.director_a, place=world.village_a1)["villages"]
+    assert choices["committees"] == [] and choices["mediators"] == []
+    office = selectors.list_filter_choices(world.director_a)
+    assert {n.name for n in office["villages"]} == {"甲镇", "甲一村", "甲二村"}
+    monkeypatch.setattr(selectors, "CHOICE_LIMIT", 1)
+    assert selectors.list_filter_choices(world.city_admin)["villages"] == []  # a province-sized area

@@ -59,8 +59,9 @@ def test_create_under_a_town_while_it_moves(two_cities):
         target = other if i % 2 == 0 else w.city
         _run_together(
             lambda t=target: services.org_move(actor=w.city_admin, node=w.office_a, new_parent=t),
-            lambda i=i: services.org_create(actor=w.city_admin, kind=OrgKind.VILLAGE, name=f"并发村{i}",
-                                            parent=stale_town),
+            lambda i=i: services.org_create(
+                actor=w.city_admin, kind=OrgKind.VILLAGE, name=f"并发村{i}", parent=stale_town
+            ),
         )
         assert_tree_consistent()
     assert OrgNode.objects.filter(parent=w.office_a, name__startswith="并发村").count() == 5
@@ -85,7 +86,11 @@ def test_same_username_at_once_gives_one_user_and_a_conflict(two_cities):
 
     def create(name):
         return lambda: account_services.user_create(
-            actor=w.city_admin, username=name, org=w.office_a, roles=["staff"], password="Str0ng-Passw0rd!",
+            actor=w.city_admin,
+            username=name,
+            org=w.office_a,
+            roles=["staff"],
+            password="Str0ng-Passw0rd!",
             full_name="并发用户",
         )
 

@@ -44,8 +44,14 @@ def assert_path_invariants():
 
 
 def test_director_creates_a_village_in_own_office(world):
-    node = services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="  甲三村 ", parent=world.office_a,
-                               division_code="320281100201", phone="0510-86801234")
+    node = services.org_create(
+        actor=world.director_a,
+        kind=OrgKind.VILLAGE,
+        name="  甲三村 ",
+        parent=world.office_a,
+        division_code="320281100201",
+        phone="0510-86801234",
+    )
     node = fresh(node)
     assert node.name == "甲三村"
     assert node.parent_id == world.office_a.pk
@@ -57,8 +63,11 @@ def test_director_creates_a_village_in_own_office(world):
 
 
 def test_city_admin_creates_a_town_under_the_city(world):
-    node = fresh(services.org_create(actor=world.city_admin, kind=OrgKind.TOWN, name="丙镇", parent=world.city,
-                                     office_name="丙镇司法所"))
+    node = fresh(
+        services.org_create(
+            actor=world.city_admin, kind=OrgKind.TOWN, name="丙镇", parent=world.city, office_name="丙镇司法所"
+        )
+    )
     assert node.office_id == node.pk
     assert node.depth == 1
     assert node.display_name == "丙镇司法所"
@@ -118,8 +127,9 @@ def test_duplicate_sibling_name_is_refused_in_chinese(world):
 
 
 def test_blank_division_code_means_none(world):
-    node = services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="无码村", parent=world.office_a,
-                               division_code="  ")
+    node = services.org_create(
+        actor=world.director_a, kind=OrgKind.VILLAGE, name="无码村", parent=world.office_a, division_code="  "
+    )
     assert node.division_code == ""
 
 
@@ -132,39 +142,57 @@ def test_same_name_under_another_parent_is_allowed(world):
 def test_division_code_must_have_12_digits(world, code):
     before = tree()
     with pytest.raises(DomainError) as exc:
-        services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="代码村", parent=world.office_a,
-                            division_code=code)
+        services.org_create(
+            actor=world.director_a, kind=OrgKind.VILLAGE, name="代码村", parent=world.office_a, division_code=code
+        )
     assert exc.value.field == "division_code"
     assert tree() == before
 
 
 def test_division_code_with_full_width_digits_is_stored_as_ascii(world):
     """Chinese input methods type full-width digits; they are folded to the ASCII code."""
-    node = services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="全角村", parent=world.office_a,
-                               division_code="３２０２８１１００２０１")
+    node = services.org_create(
+        actor=world.director_a,
+        kind=OrgKind.VILLAGE,
+        name="全角村",
+        parent=world.office_a,
+        division_code="３２０２８１１００２０１",
+    )
     assert node.division_code == "320281100201"
     before = tree()
     with pytest.raises(DomainError) as exc:  # other non-ASCII digits are still not a code
-        services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="阿拉伯村", parent=world.office_a,
-                            division_code="٣٢٠٢٨١١٠٠٢٠١")
+        services.org_create(
+            actor=world.director_a,
+            kind=OrgKind.VILLAGE,
+            name="阿拉伯村",
+            parent=world.office_a,
+            division_code="٣٢٠٢٨١١٠٠٢٠١",
+        )
     assert exc.value.field == "division_code"
     assert tree() == before
 
 
 def test_division_code_message_in_chinese(world):
     with override("zh-hans"), pytest.raises(DomainError) as exc:
-        services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="代码村", parent=world.office_a,
-                            division_code="12345")
+        services.org_create(
+            actor=world.director_a, kind=OrgKind.VILLAGE, name="代码村", parent=world.office_a, division_code="12345"
+        )
     assert str(exc.value) == "区划代码应为 12 位数字。"
 
 
 def test_duplicate_division_code_is_refused(world):
-    services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="甲三村", parent=world.office_a,
-                        division_code="320281100201")
+    services.org_create(
+        actor=world.director_a, kind=OrgKind.VILLAGE, name="甲三村", parent=world.office_a, division_code="320281100201"
+    )
     before = tree()
     with override("zh-hans"), pytest.raises(Conflict) as exc:
-        services.org_create(actor=world.director_b, kind=OrgKind.VILLAGE, name="乙三村", parent=world.office_b,
-                            division_code="320281100201")
+        services.org_create(
+            actor=world.director_b,
+            kind=OrgKind.VILLAGE,
+            name="乙三村",
+            parent=world.office_b,
+            division_code="320281100201",
+        )
     assert exc.value.field == "division_code"
     assert str(exc.value) == "该区划代码已被其他机构使用。"
     assert tree() == before
@@ -184,8 +212,9 @@ def test_empty_name_is_refused(world):
 
 def test_unknown_fields_are_refused(world):
     with pytest.raises(DomainError):
-        services.org_create(actor=world.director_a, kind=OrgKind.VILLAGE, name="村", parent=world.office_a,
-                            path="hacked")
+        services.org_create(
+            actor=world.director_a, kind=OrgKind.VILLAGE, name="村", parent=world.office_a, path="hacked"
+        )
 
 
 def test_cannot_create_under_a_deactivated_parent(world):
@@ -235,8 +264,9 @@ def test_update_to_a_sibling_name_is_refused(world):
 
 def test_update_keeping_own_name_and_code_is_fine(world):
     services.org_update(actor=world.director_a, node=world.village_a1, division_code="320281100201")
-    services.org_update(actor=world.director_a, node=world.village_a1, name="甲一村",
-                        division_code="320281100201", address="新址")
+    services.org_update(
+        actor=world.director_a, node=world.village_a1, name="甲一村", division_code="320281100201", address="新址"
+    )
     assert fresh(world.village_a1).address == "新址"
 
 
@@ -281,7 +311,10 @@ def test_moved_subtree_is_still_found_by_scope(world):
     visible = set(OrgNode.objects.visible_to(director).values_list("pk", flat=True))
     assert visible == {world.office_a.pk, world.village_a1.pk, world.village_a2.pk}
     assert set(OrgNode.objects.subtree(fresh(region)).values_list("pk", flat=True)) == {
-        region.pk, world.office_a.pk, world.village_a1.pk, world.village_a2.pk,
+        region.pk,
+        world.office_a.pk,
+        world.village_a1.pk,
+        world.village_a2.pk,
     }
 
 
@@ -306,8 +339,9 @@ def test_move_a_city_under_its_own_descendant_city_is_refused(world):
 
 
 def test_moving_a_village_to_another_town_retargets_its_users_and_records(world):
-    token, _ = core_services.api_token_create(actor=world.city_admin, name="村网关", org=world.village_a1,
-                                              grants=["orgs.view"])
+    token, _ = core_services.api_token_create(
+        actor=world.city_admin, name="村网关", org=world.village_a1, grants=["orgs.view"]
+    )
     old_events = set(AuditEvent.objects.filter(org_id=world.village_a1.pk).values_list("pk", "office_id"))
     assert old_events
 
