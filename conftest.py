@@ -10,6 +10,16 @@ def world(db):
     return World.build()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: ids repeat between tests (rolled-back rows), so a cached
+    value from one test could otherwise answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def client_for(client):
     """client_for(user) → the Django test client signed in as `user`."""

@@ -759,7 +759,32 @@ def _dashboard_result(source, principal, totals, trend, categories, levels, offi
 CHOICE_LIMIT = 150
 
 
+CHOICES_CACHE_SECONDS = 60
+
+
 def list_filter_choices(principal, *, place=None) -> dict:
+    """`filter_choices` for the case list, kept a minute per area and place: the list is the page
+    staff open most, and a committee or mediator added meanwhile appears within that minute."""
+    from django.core.cache import cache
+
+    nodes = principal.scope_nodes_for("mediation", Action.VIEW)
+    key = "mediation:list-choices:{}:{}".format(
+        ",".join(f"{n.pk}.{n.path}" for n in nodes), place.pk if place is not None else ""
+    )
+    choices = cache.get(key)
+    if choices is None:
+        found = filter_choices(principal, place=place)
+        # Plain values, so that the cache holds no model instances.
+        choices = {
+            "villages": [{"pk": n.pk, "display_name": n.display_name} for n in found["villages"]],
+            "committees": [{"pk": c.pk, "name": c.name} for c in found["committees"]],
+            "mediators": [{"pk": m.pk, "full_name": m.full_name} for m in found["mediators"]],
+        }
+        cache.set(key, choices, CHOICES_CACHE_SECONDS)
+    return choices
+
+
+def filter_choices(principal, *, place=None) -> dict:
     """The place, committee and mediator choices of the case list's filter, bounded by the size of
     the user's area: an office or village sees its villages, committees and mediators; a bureau
     sees its towns (a province none) and, once a place is chosen, that place's committees and

@@ -219,10 +219,10 @@ def test_filter_choices_are_bounded(world, monkeypatch):
     from fengqiao.mediation import selectors
 
     # a bureau picks a town; an office sees its villages, committees and mediators
-    choices = selectors.list_filter_choices(world.city_admin)
+    choices = selectors.filter_choices(world.city_admin)
     assert {n.name for n in choices["villages"]} == {"甲镇", "乙镇"}
     assert choices["committees"] == [] and choices["mediators"] == []
-    office = selectors.list_filter_choices(world.director_a)
+    office = selectors.filter_choices(world.director_a)
     assert {n.name for n in office["villages"]} == {"甲镇", "甲一村", "甲二村"}
     monkeypatch.setattr(selectors, "CHOICE_LIMIT", 1)
-    assert selectors.list_filter_choices(world.city_admin)["villages"] == []  # a province-sized area
+    assert selectors.filter_choices(world.city_admin)["villages"] == []  # a province-sized area
