@@ -360,6 +360,13 @@ def _rate(succeeded: int, other_concluded: int):
     return round(100 * succeeded / total, 1) if total else None
 
 
+def deactivated_committees(principal):
+    """Committees of the area that were deactivated, so that they can be set up again."""
+    return list(
+        Committee.objects.visible_to(principal).filter(is_active=False).select_related("org").order_by("org__path")
+    )
+
+
 def committee_staffing(principal, *, short_only=False):
     """Full-time mediators of each committee against the norm of its type (standard 10)."""
     full_time = Count("mediators", filter=Q(mediators__full_time=True, mediators__is_active=True), distinct=True)

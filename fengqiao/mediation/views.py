@@ -515,6 +515,7 @@ class CommitteeListView(ModuleMixin, View):
             {
                 "committees": [c for c in every if c.shortfall] if short_only else every,
                 "offices": selectors.staffing_by_office(every),
+                "deactivated": selectors.deactivated_committees(request.user),
                 "short_only": short_only,
                 "short_count": sum(1 for c in with_norm if c.shortfall),
                 "norm_count": len(with_norm),

@@ -177,3 +177,20 @@ def test_staffing_summed_per_office(world):
     page = signed_in(world.city_admin).get(reverse("mediation:committees"), {"short": "1"})
     assert [c.name for c in page.context["committees"]] == ["乙镇调委会"]
     assert page.context["norm_count"] == 2 and page.context["short_count"] == 1
+
+
+def test_deactivated_committee_can_be_reactivated(world):
+    c = services.committee_create(actor=world.director_a, org=world.office_a, name="甲镇调委会", committee_type="town")
+    services.committee_update(actor=world.director_a, committee=c, name=c.name, committee_type="town", is_active=False)
+    client = signed_in(world.director_a)
+    page = client.get(reverse("mediation:committees"))
+    assert [x.pk for x in page.context["deactivated"]] == [c.pk]
+    edit = client.get(reverse("mediation:committee_edit", args=[c.pk]))
+    version = edit.context["form"].initial["version"]
+    r = client.post(
+        reverse("mediation:committee_edit", args=[c.pk]),
+        {"name": c.name, "committee_type": "town", "is_active": "on", "version": version},
+    )
+    assert r.status_code == 302
+    c.refresh_from_db()
+    assert c.is_active
