@@ -456,8 +456,8 @@ class MediatorForm(VersionedForm):
 
 
 class TrainingForm(BootstrapMixin, forms.Form):
-    held_on = forms.DateField(label=_("Held on"), widget=DATE)
-    title = forms.CharField(label=_("Title"), max_length=100)
+    held_on = forms.DateField(label=_("Training date"), widget=DATE)
+    title = forms.CharField(label=_("Training"), max_length=100)
     hours = forms.DecimalField(label=_("Hours"), min_value=0, max_value=500, max_digits=5, decimal_places=1)
     organiser = forms.CharField(label=_("Organiser"), max_length=100, required=False)
 
