@@ -465,25 +465,6 @@ class CommitteeOut(Schema):
     full_time_norm: int
 
 
-class MetricsRow(Schema):
-    key: str
-    label: str | None
-    received: int
-    accepted: int
-    overdue: int
-    succeeded: int
-    failed: int
-    terminated: int
-    rejected: int
-    success_rate: float | None
-    amount: Decimal
-    prevented_criminal: int
-    prevented_criminal_persons: int
-    prevented_mass_petition: int
-    prevented_mass_petition_persons: int
-    avg_days: float | None
-
-
 class MetricsTotals(Schema):
     received: int
     accepted: int
@@ -499,6 +480,11 @@ class MetricsTotals(Schema):
     prevented_mass_petition: int
     prevented_mass_petition_persons: int
     avg_days: float | None
+
+
+class MetricsRow(MetricsTotals):
+    key: str
+    label: str | None
 
 
 class MetricsOut(Schema):
@@ -929,7 +915,7 @@ def _step_refer(actor, dispute, body: ReferIn):
 def _step_referral_result(actor, dispute, body: ReferralResultIn):
     from .models import Referral
 
-    referral = Referral.objects.filter(dispute=dispute, pk=body.referral_id).first()
+    referral = Referral.objects.visible_to(actor, Action.CHANGE).filter(dispute=dispute, pk=body.referral_id).first()
     if referral is None:
         raise DomainError(_("Choose a referral of this case."), field="referral_id")
     return services.referral_record_result(

@@ -33,14 +33,10 @@ def list_filters(request) -> dict:
     scope is ignored rather than failing."""
     from fengqiao.orgs.models import OrgKind, OrgNode
 
-    from .models import Committee, Mediator
-
     g, user = request.GET, request.user
-    village = committee = mediator = None
+    village = mediator = None
     if _int(g.get("village")):
         village = OrgNode.objects.visible_to(user).filter(pk=_int(g.get("village"))).first()
-    if _int(g.get("committee")):
-        committee = Committee.objects.filter(pk=_int(g.get("committee"))).first()
     if _int(g.get("mediator")):
         mediator = Mediator.objects.visible_to(user).filter(pk=_int(g.get("mediator"))).first()
     level = _int(g.get("level"))
@@ -58,7 +54,9 @@ def list_filters(request) -> dict:
         "date_from": parse_date(g.get("date_from")),
         "date_to": parse_date(g.get("date_to")),
         "village": village if village is None or village.kind in (OrgKind.VILLAGE, OrgKind.TOWN) else None,
-        "committee": committee,
+        # The id is enough: the cases are already the user's, whichever committee handled them
+        # (a city industry committee takes an office's cases without being the office's).
+        "committee": _int(g.get("committee")),
         "mediator": mediator,
     }
 
