@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from fengqiao.core import audit
@@ -399,11 +399,11 @@ def _category_rows(metrics, zh):
 
 
 GROUP_LABELS = {
-    "office": _lazy("Office"),
-    "village": _lazy("Village or town"),
-    "committee": _lazy("Committee"),
-    "mediator": _lazy("Mediator"),
-    "level": _lazy("Level"),
+    "office": gettext_lazy("Office"),
+    "village": gettext_lazy("Village or town"),
+    "committee": gettext_lazy("Committee"),
+    "mediator": gettext_lazy("Mediator"),
+    "level": gettext_lazy("Level"),
 }
 
 
@@ -616,32 +616,63 @@ class ScreeningListView(ModuleMixin, View):
         )
 
 
-class ScreeningCreateView(ModuleMixin, View):
+class _RecordFormMixin:
+    """Create or edit one record through a service, on the shared record form page."""
+
+    title = ""
+    back_url = ""
+    back_label = ""
+
+    def render_form(self, request, form, status=200):
+        return render(
+            request,
+            "mediation/record_form.html",
+            {"form": form, "title": self.title, "back": reverse(self.back_url), "back_label": self.back_label},
+            status=status,
+        )
+
+
+class RecordCreateView(_RecordFormMixin, ModuleMixin, View):
+    """GET shows an empty form; POST hands its data to `service` and goes on, or shows the form
+    again with the service's refusal beside the field it concerns."""
+
     module = Module.MEDIATION
     action = Action.CREATE
+    form_class = None
+    service = None
+    success_message = ""
+
+    def service_kwargs(self, data: dict) -> dict:
+        data.pop("version", None)
+        return data
+
+    def success_url(self, obj) -> str:
+        return reverse(self.back_url)
 
     def get(self, request):
-        return render(request, "mediation/record_form.html", self._context(forms.ScreeningForm(actor=request.user)))
+        return self.render_form(request, self.form_class(actor=request.user))
 
     def post(self, request):
-        form = forms.ScreeningForm(request.POST, actor=request.user)
+        form = self.form_class(request.POST, actor=request.user)
         if form.is_valid():
             try:
-                services.screening_record(actor=request.user, **form.cleaned_data)
+                # `service` is a plain function kept on the class: called through the class, unbound.
+                obj = type(self).service(actor=request.user, **self.service_kwargs(dict(form.cleaned_data)))
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
-                messages.success(request, _("Screening round recorded."))
-                return redirect("mediation:screening")
-        return render(request, "mediation/record_form.html", self._context(form), status=400)
+                messages.success(request, self.success_message)
+                return redirect(self.success_url(obj))
+        return self.render_form(request, form, status=400)
 
-    def _context(self, form):
-        return {
-            "form": form,
-            "title": _("Record a screening round"),
-            "back": reverse("mediation:screening"),
-            "back_label": _("Screening"),
-        }
+
+class ScreeningCreateView(RecordCreateView):
+    form_class = forms.ScreeningForm
+    service = services.screening_record
+    title = gettext_lazy("Record a screening round")
+    back_url = "mediation:screening"
+    back_label = gettext_lazy("Screening")
+    success_message = gettext_lazy("Screening round recorded.")
 
 
 # --- major incidents -------------------------------------------------------------------------------
@@ -666,34 +697,17 @@ class IncidentListView(ModuleMixin, View):
         )
 
 
-class IncidentCreateView(ModuleMixin, View):
-    module = Module.MEDIATION
-    action = Action.CREATE
+class IncidentCreateView(RecordCreateView):
+    form_class = forms.IncidentForm
+    service = services.incident_record
+    title = gettext_lazy("Record a major mass incident")
+    back_url = "mediation:incidents"
+    back_label = gettext_lazy("Major incidents")
+    success_message = gettext_lazy("Incident recorded.")
 
-    def get(self, request):
-        return render(request, "mediation/record_form.html", self._context(forms.IncidentForm(actor=request.user)))
-
-    def post(self, request):
-        form = forms.IncidentForm(request.POST, actor=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data["dispute"] = data.pop("dispute_number")
-            try:
-                services.incident_record(actor=request.user, **data)
-            except DomainError as exc:
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, _("Incident recorded."))
-                return redirect("mediation:incidents")
-        return render(request, "mediation/record_form.html", self._context(form), status=400)
-
-    def _context(self, form):
-        return {
-            "form": form,
-            "title": _("Record a major mass incident"),
-            "back": reverse("mediation:incidents"),
-            "back_label": _("Major incidents"),
-        }
+    def service_kwargs(self, data):
+        data["dispute"] = data.pop("dispute_number")
+        return data
 
 
 # --- mediation periods -----------------------------------------------------------------------------
@@ -816,45 +830,13 @@ class DashboardView(ModuleMixin, View):
 # --- committees and mediators ----------------------------------------------------------------------
 
 
-class _RecordFormMixin:
-    """Create or edit one record through a service, on the shared record form page."""
-
-    title = ""
-    back_url = ""
-    back_label = ""
-
-    def render_form(self, request, form, status=200):
-        return render(
-            request,
-            "mediation/record_form.html",
-            {"form": form, "title": self.title, "back": reverse(self.back_url), "back_label": self.back_label},
-            status=status,
-        )
-
-
-class CommitteeCreateView(_RecordFormMixin, ModuleMixin, View):
-    module = Module.MEDIATION
-    action = Action.CREATE
-    title = _lazy("Set up a committee")
+class CommitteeCreateView(RecordCreateView):
+    form_class = forms.CommitteeForm
+    service = services.committee_create
+    title = gettext_lazy("Set up a committee")
     back_url = "mediation:committees"
-    back_label = _lazy("Committees and staffing")
-
-    def get(self, request):
-        return self.render_form(request, forms.CommitteeForm(actor=request.user))
-
-    def post(self, request):
-        form = forms.CommitteeForm(request.POST, actor=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data.pop("version", None)
-            try:
-                services.committee_create(actor=request.user, **data)
-            except DomainError as exc:
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, _("Committee set up."))
-                return redirect("mediation:committees")
-        return self.render_form(request, form, status=400)
+    back_label = gettext_lazy("Committees and staffing")
+    success_message = gettext_lazy("Committee set up.")
 
 
 class CommitteeEditView(_RecordFormMixin, ScopedObjectMixin, View):
@@ -863,7 +845,7 @@ class CommitteeEditView(_RecordFormMixin, ScopedObjectMixin, View):
     scoped_model = Committee
     select_related = ("org",)
     back_url = "mediation:committees"
-    back_label = _lazy("Committees and staffing")
+    back_label = gettext_lazy("Committees and staffing")
 
     @property
     def title(self):
@@ -916,29 +898,16 @@ class MediatorListView(ModuleMixin, View):
         )
 
 
-class MediatorCreateView(_RecordFormMixin, ModuleMixin, View):
-    module = Module.MEDIATION
-    action = Action.CREATE
-    title = _lazy("Add a mediator")
+class MediatorCreateView(RecordCreateView):
+    form_class = forms.MediatorForm
+    service = services.mediator_create
+    title = gettext_lazy("Add a mediator")
     back_url = "mediation:mediators"
-    back_label = _lazy("Mediators")
+    back_label = gettext_lazy("Mediators")
+    success_message = gettext_lazy("Mediator added.")
 
-    def get(self, request):
-        return self.render_form(request, forms.MediatorForm(actor=request.user))
-
-    def post(self, request):
-        form = forms.MediatorForm(request.POST, actor=request.user)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data.pop("version", None)
-            try:
-                mediator = services.mediator_create(actor=request.user, **data)
-            except DomainError as exc:
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, _("Mediator added."))
-                return redirect("mediation:mediator", pk=mediator.pk)
-        return self.render_form(request, form, status=400)
+    def success_url(self, obj):
+        return reverse("mediation:mediator", args=[obj.pk])
 
 
 class MediatorDetailView(ScopedObjectMixin, View):
@@ -968,7 +937,7 @@ class MediatorEditView(_RecordFormMixin, ScopedObjectMixin, View):
     scoped_model = Mediator
     select_related = ("org",)
     back_url = "mediation:mediators"
-    back_label = _lazy("Mediators")
+    back_label = gettext_lazy("Mediators")
 
     @property
     def title(self):
@@ -1042,24 +1011,11 @@ class DesignationListView(ModuleMixin, View):
         )
 
 
-class DesignationCreateView(_RecordFormMixin, ModuleMixin, View):
-    module = Module.MEDIATION
+class DesignationCreateView(RecordCreateView):
     action = Action.CHANGE
-    title = _lazy("Record a designation")
+    form_class = forms.DesignationForm
+    service = services.designation_add
+    title = gettext_lazy("Record a designation")
     back_url = "mediation:designations"
-    back_label = _lazy("Gold-medal designations")
-
-    def get(self, request):
-        return self.render_form(request, forms.DesignationForm(actor=request.user))
-
-    def post(self, request):
-        form = forms.DesignationForm(request.POST, actor=request.user)
-        if form.is_valid():
-            try:
-                services.designation_add(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                apply_domain_error(form, exc)
-            else:
-                messages.success(request, _("Designation recorded."))
-                return redirect("mediation:designations")
-        return self.render_form(request, form, status=400)
+    back_label = gettext_lazy("Gold-medal designations")
+    success_message = gettext_lazy("Designation recorded.")

@@ -338,7 +338,7 @@ def test_several_parties_an_organisation_and_no_committee(world):
                 "side": "respondent",
                 "name": "某某建筑有限公司",
                 "kind": codes.PartyKind.ORGANISATION,
-                "org_code": "91320281MA1XXXXX0X",
+                "org_code": "91320281MA1N2BQX4Y",
                 "address": "甲镇工业园1号",
             },
         ],
@@ -348,7 +348,7 @@ def test_several_parties_an_organisation_and_no_committee(world):
         actor=world.director_a, dispute=d, form="written", terms="公司于十日内支付工资。", signed_on=TODAY
     )
     text = _text(documents.build_docx(d, "agreement"))
-    assert "被申请人：某某建筑有限公司，统一社会信用代码91320281MA1XXXXX0X，住所甲镇工业园1号。" in text
+    assert "被申请人：某某建筑有限公司，统一社会信用代码91320281MA1N2BQX4Y，住所甲镇工业园1号。" in text
     assert "经调解，各方自愿达成如下协议：" in text
     assert "本协议一式四份，当事人各执一份，人民调解委员会留存一份。" in text
     assert "人民调解委员会（印）" in text
