@@ -954,12 +954,11 @@ def _refresh_flags(actor, dispute: Dispute, parties=None, *, cascade=True):
             if worse:
                 _flag_event(actor, dispute, flag, raised=True)
     _sync_risk_level(dispute)
-    if cascade and codes.RiskKind.MASS in findings:
-        cluster = set()
-        for reason in findings[codes.RiskKind.MASS].reasons:
-            if reason["code"] in ("same_respondent", "same_place"):
-                same_respondent, same_place = risk.cluster_members(dispute, parties)
-                cluster.update(same_respondent if reason["code"] == "same_respondent" else same_place)
+    clustered = {r["code"] for r in findings[codes.RiskKind.MASS].reasons} if codes.RiskKind.MASS in findings else set()
+    if cascade and clustered & {"same_respondent", "same_place"}:
+        same_respondent, same_place = risk.cluster_members(dispute, parties)
+        cluster = set(same_respondent if "same_respondent" in clustered else ())
+        cluster |= set(same_place if "same_place" in clustered else ())
         for other in Dispute.objects.filter(pk__in=cluster - {dispute.pk}).select_for_update(of=("self",)):
             _refresh_flags(actor, other, cascade=False)
 
