@@ -263,6 +263,8 @@ def _seed_disputes(ctx, committee_by_org, industry, mediators_by_office, staff_b
                 )
             if d.outcome == codes.Outcome.SUCCEEDED and rng.random() < 0.03:
                 d.prevented_criminal, d.prevented_criminal_persons = True, rng.randint(1, 3)
+            if d.outcome == codes.Outcome.SUCCEEDED and d.people_count >= 6 and rng.random() < 0.1:
+                d.prevented_mass_petition, d.prevented_mass_petition_persons = True, d.people_count
             disputes.append(d)
             meta.append(outcome)
     for (office_id, year), last in counters.items():

@@ -725,10 +725,12 @@ class PeriodListView(ModuleMixin, View):
         periods = list(selectors.periods_visible(request.user))
         own = set(MediationPeriod.objects.visible_to(request.user, Action.APPROVE).values_list("pk", flat=True))
         for p in periods:
+            # A two-level type's label already starts with its code; a class's does not.
             p.label = (
                 codes_gbt.event_type_label(p.code, language)
                 if len(p.code) == 4
-                else codes_gbt.EVENT_CLASSES.get(p.code, (p.code, p.code))[0 if language.startswith("zh") else 1]
+                else f"{p.code} "
+                + codes_gbt.EVENT_CLASSES.get(p.code, (p.code, p.code))[0 if language.startswith("zh") else 1]
             )
             p.can_delete = can_set and p.pk in own
         return render(
