@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "fengqiao.orgs",
     "fengqiao.accounts",
     "fengqiao.mediation",
+    "fengqiao.corrections",
+    "fengqiao.resettlement",
     "fengqiao.partners",
 ]
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("users/", include("fengqiao.accounts.urls")),
     path("platform/", include("fengqiao.core.urls")),
     path("mediation/", include("fengqiao.mediation.urls")),
+    path("corrections/", include("fengqiao.corrections.urls")),
+    path("resettlement/", include("fengqiao.resettlement.urls")),
     path("partners/", include("fengqiao.partners.urls")),
     path("api/v1/", api.urls),
 ]

@@ -41,6 +41,22 @@ ENTRIES = [
         summary="fengqiao.mediation.selectors.home_summary",
     ),
     NavEntry(
+        Module.CORRECTIONS,
+        _("Community corrections"),
+        "shield-check",
+        "corrections:today",
+        description=_("Subjects from intake to release, supervision, lawful positioning and alerts"),
+        summary="fengqiao.corrections.selectors.home_summary",
+    ),
+    NavEntry(
+        Module.RESETTLEMENT,
+        _("Resettlement"),
+        "house-heart",
+        "resettlement:list",
+        description=_("Released prisoners in their five-year assistance period"),
+        summary="fengqiao.resettlement.selectors.home_summary",
+    ),
+    NavEntry(
         Module.ORGS,
         _("Organisation tree"),
         "diagram-3",

@@ -37,6 +37,7 @@ class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("City bureau administrator")
     CITY_ASSESSOR = "city_assessor", _("City bureau assessor")
     LEADER = "leader", _("Leader (read-only)")
+    BUREAU_HEAD = "bureau_head", _("Bureau head (approves positioning measures)")
     DIRECTOR = "director", _("Judicial office director")
     STAFF = "staff", _("Judicial office staff")
     MEDIATOR = "mediator", _("Full-time people's mediator")
@@ -75,11 +76,21 @@ ROLE_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Module.ACCOUNTS: frozenset({A.VIEW}),
         **{m: READ for m in OFFICE_MODULES},
     },
+    # Article 29 of the Community Corrections Law: a positioning measure needs the approval of the
+    # head of the county-level bureau. Only this role approves; it reads the rest of the work.
+    Role.BUREAU_HEAD: {
+        Module.ORGS: READ,
+        Module.ACCOUNTS: frozenset({A.VIEW}),
+        **{m: READ for m in OFFICE_MODULES},
+        Module.CORRECTIONS: frozenset({A.VIEW, A.APPROVE, A.EXPORT, A.VIEW_SENSITIVE}),
+    },
     Role.DIRECTOR: {
         Module.ORGS: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.EXPORT}),
         Module.ACCOUNTS: frozenset({A.VIEW, A.CREATE, A.CHANGE, A.EXPORT, A.VIEW_SENSITIVE}),
         Module.AUDIT: frozenset({A.VIEW}),
         **{m: ALL for m in OFFICE_MODULES},
+        # An office asks for a positioning measure; it never approves its own.
+        Module.CORRECTIONS: ALL - {A.APPROVE},
     },
     Role.STAFF: {
         Module.ORGS: READ,
@@ -113,7 +124,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
 
 # Roles that belong to the bureau (their holder sits at a city or province node); the others are
 # held by people of a judicial office or a village.
-BUREAU_ROLES = frozenset({Role.CITY_ADMIN, Role.CITY_ASSESSOR, Role.LEADER})
+BUREAU_ROLES = frozenset({Role.CITY_ADMIN, Role.CITY_ASSESSOR, Role.LEADER, Role.BUREAU_HEAD})
 # Roles an office director may grant to the users of their own office.
 OFFICE_GRANTABLE_ROLES = frozenset(Role.values) - BUREAU_ROLES - {Role.DIRECTOR}
 
