@@ -557,6 +557,9 @@ class Fix(models.Model):
         constraints = [models.UniqueConstraint(fields=["device", "seq"], name="fix_device_seq_unique")]
         indexes = [models.Index(fields=["subject", "at"], name="fix_subject_at")]
 
+    def __str__(self):
+        return f"{self.device_id}#{self.seq}"
+
     @classmethod
     def scope_q(cls, node):
         from fengqiao.core.models import offices_under
@@ -586,6 +589,9 @@ class IngestRefusal(models.Model):
         verbose_name_plural = _("refused fixes")
         constraints = [models.UniqueConstraint(fields=["token", "day", "reason"], name="refusal_unique")]
 
+    def __str__(self):
+        return f"{self.day} {self.reason} × {self.count}"
+
 
 class IngestGeneration(models.Model):
     """A counter bumped by every change that alters what ingest accepts (measures, devices, fences,
@@ -596,6 +602,9 @@ class IngestGeneration(models.Model):
     class Meta:
         verbose_name = _("ingest generation")
         verbose_name_plural = _("ingest generations")
+
+    def __str__(self):
+        return str(self.value)
 
 
 @register_scoped
