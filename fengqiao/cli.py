@@ -40,6 +40,12 @@ def _serve(host: str, port: int, workers: int, with_worker: bool):
     children = []
     if with_worker:
         children.append(subprocess.Popen([sys.executable, "-m", "fengqiao.cli", "worker"], env=env))
+        # The corrections sweeps (漏管, 脱管, 信号中断, escalation) run every minute next to the worker.
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "fengqiao.cli", "manage", "corrections_sweep", "--every", "60"], env=env
+            )
+        )
     web = subprocess.Popen(  # noqa: S603
         [
             sys.executable,

@@ -19,12 +19,8 @@ class Policy(models.Model):
     """The bureau's configurable rules for corrections: staffing ratios, deadlines, alert thresholds
     and how long location data are kept. One row; read through `policy.current()`."""
 
-    corrections_ratio = models.PositiveSmallIntegerField(
-        _("subjects per corrections social worker"), default=15
-    )
-    resettlement_ratio = models.PositiveSmallIntegerField(
-        _("persons per resettlement social worker"), default=50
-    )
+    corrections_ratio = models.PositiveSmallIntegerField(_("subjects per corrections social worker"), default=15)
+    resettlement_ratio = models.PositiveSmallIntegerField(_("persons per resettlement social worker"), default=50)
     report_deadline_days = models.PositiveSmallIntegerField(
         _("days to report after the judgment takes effect"), default=10
     )
@@ -40,9 +36,7 @@ class Policy(models.Model):
         default=30,
         help_text=_("A fix counts as outside only beyond this distance; GPS jitters 5-15 m at a boundary."),
     )
-    fence_consecutive = models.PositiveSmallIntegerField(
-        _("consecutive fixes that confirm a crossing"), default=3
-    )
+    fence_consecutive = models.PositiveSmallIntegerField(_("consecutive fixes that confirm a crossing"), default=3)
     co_offender_distance_m = models.PositiveIntegerField(_("co-offender distance (metres)"), default=100)
     co_offender_window_minutes = models.PositiveSmallIntegerField(_("co-offender time window (minutes)"), default=10)
     location_retention_days = models.PositiveSmallIntegerField(_("days location fixes are kept"), default=180)
@@ -349,9 +343,7 @@ class ResidenceChange(SubjectRecord):
     moves to that office."""
 
     on = models.DateField(_("date"))
-    from_org = models.ForeignKey(
-        "orgs.OrgNode", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
-    )
+    from_org = models.ForeignKey("orgs.OrgNode", on_delete=models.PROTECT, related_name="+", verbose_name=_("from"))
     to_org = models.ForeignKey("orgs.OrgNode", on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
     address = models.CharField(_("new address"), max_length=200, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
@@ -404,9 +396,7 @@ class Fence(TenantModel):
 class MeasureQuerySet(ScopedQuerySet):
     def in_force(self, day=None):
         day = day or timezone.localdate()
-        return self.filter(
-            status=codes.MeasureStatus.APPROVED, start__lte=day, end__gte=day
-        )
+        return self.filter(status=codes.MeasureStatus.APPROVED, start__lte=day, end__gte=day)
 
 
 @register_scoped
@@ -417,9 +407,7 @@ class PositioningMeasure(TenantModel):
 
     scope_module = Module.CORRECTIONS
 
-    subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, related_name="measures", verbose_name=_("subject")
-    )
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="measures", verbose_name=_("subject"))
     ground = models.CharField(_("legal ground"), max_length=1, choices=codes.Ground.choices)
     facts = models.TextField(_("facts supporting the ground"))
     start = models.DateField(_("from"))
@@ -637,19 +625,31 @@ class Alert(TenantModel):
     details = models.JSONField(_("details"), default=dict, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("acknowledged by"),
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("handled by"),
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     action_taken = models.CharField(_("action taken"), max_length=500, blank=True)
     result = models.CharField(_("result"), max_length=500, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -682,7 +682,11 @@ class AlertEvent(TenantModel):
     at = models.DateTimeField(_("time"), default=timezone.now)
     step = models.CharField(_("step"), max_length=20)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("by"),
     )
     note = models.CharField(_("note"), max_length=500, blank=True)

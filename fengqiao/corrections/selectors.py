@@ -1,0 +1,507 @@
+"""Reads of community corrections: lists, a social worker's day, alert queues, tracks, staffing and
+the metrics the scorecards reuse. Every read starts from `visible_to`, and every figure is computed
+from the records (the register, the alerts, the fixes), bounded by office and time range."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao.core.pagination import keyset_paginate
+from fengqiao.core.permissions import Action, Role
+from fengqiao.orgs.models import OrgKind, OrgNode
+
+from . import codes, policy
+from .models import Alert, Contact, Device, Fence, Fix, Leave, PositioningMeasure, Subject, SupervisionLevel
+from .phases import intake_deadline, phase_of, phase_q
+
+S = codes.Status
+
+
+def workers_of(office_id: int):
+    """The active corrections social workers of an office."""
+    from fengqiao.accounts.models import User
+
+    return User.objects.filter(office_id=office_id, is_active=True, roles__role=Role.CORRECTIONS_WORKER).distinct()
+
+
+def worker_loads(office_id: int) -> dict[int, int]:
+    """Open subjects per worker of the office (workers without any count as 0)."""
+    loads = {w.pk: 0 for w in workers_of(office_id)}
+    for worker_id, n in (
+        Subject.objects.filter(office_id=office_id, status__in=codes.OPEN_STATUSES, worker__isnull=False)
+        .values_list("worker_id")
+        .annotate(n=Count("id"))
+    ):
+        if worker_id in loads:
+            loads[worker_id] = n
+    return loads
+
+
+def suggest_worker(office_id: int):
+    """The least-loaded corrections social worker of the office (ties: the longest-serving), or None."""
+    loads = worker_loads(office_id)
+    if not loads:
+        return None
+    best = min(loads, key=lambda pk: (loads[pk], pk))
+    return workers_of(office_id).get(pk=best)
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+def subject_filter(user, params: dict, today=None):
+    """The subjects the user may see, filtered as the list's form asks."""
+    today = today or timezone.localdate()
+    pol = policy.current()
+    qs = Subject.objects.visible_to(user, Action.VIEW)
+    status = params.get("status")
+    if status == "open" or not status:
+        qs = qs.filter(status__in=codes.OPEN_STATUSES)
+    elif status in S.values:
+        qs = qs.filter(status=status)
+    if params.get("phase") in codes.Phase.values:
+        qs = qs.filter(phase_q(params["phase"], today, pol))
+    if params.get("level"):
+        qs = qs.filter(level_id=params["level"])
+    if params.get("category") in codes.Category.values:
+        qs = qs.filter(category=params["category"])
+    if params.get("worker"):
+        qs = qs.filter(worker_id=params["worker"])
+    if params.get("office"):
+        qs = qs.filter(office_id=params["office"])
+    if params.get("alerts") == "open":
+        qs = qs.filter(pk__in=Alert.objects.filter(status__in=codes.OPEN_ALERT_STATUSES).values("subject_id"))
+    if params.get("q"):
+        qs = qs.filter(name__contains=params["q"].strip()[:50])
+    return qs
+
+
+def subject_search(user, params: dict, cursor=None, size=None):
+    qs = subject_filter(user, params).select_related("level", "worker", "org", "office")
+    return keyset_paginate(qs, ordering=["-id"], cursor=cursor, size=size)
+
+
+def with_phase(subjects, today=None):
+    today = today or timezone.localdate()
+    pol = policy.current()
+    for s in subjects:
+        s.phase = phase_of(s, today, pol)
+        s.phase_label = codes.Phase(s.phase).label
+    return subjects
+
+
+def open_alert_counts(subject_ids) -> dict[int, int]:
+    return dict(
+        Alert.objects.filter(subject_id__in=subject_ids, status__in=codes.OPEN_ALERT_STATUSES)
+        .values_list("subject_id")
+        .annotate(n=Count("id"))
+    )
+
+
+def alert_filter(user, params: dict):
+    qs = Alert.objects.visible_to(user, Action.VIEW)
+    status = params.get("status") or "open"
+    if status == "open":
+        qs = qs.filter(status__in=codes.OPEN_ALERT_STATUSES)
+    elif status in codes.AlertStatus.values:
+        qs = qs.filter(status=status)
+    if params.get("kind") in codes.AlertKind.values:
+        qs = qs.filter(kind=params["kind"])
+    if params.get("escalated"):
+        qs = qs.filter(escalated_at__isnull=False)
+    if params.get("subject"):
+        qs = qs.filter(subject_id=params["subject"])
+    if params.get("mine") and getattr(user, "pk", None):
+        qs = qs.filter(subject__worker_id=user.pk)
+    return qs
+
+
+def alert_search(user, params: dict, cursor=None, size=None):
+    qs = alert_filter(user, params).select_related("subject", "office")
+    return keyset_paginate(qs, ordering=["-raised_at", "-id"], cursor=cursor, size=size)
+
+
+# --- a social worker's day -------------------------------------------------------------------------------
+
+
+@dataclass
+class Today:
+    reports_due: list = field(default_factory=list)
+    visits_due: list = field(default_factory=list)
+    leaves_returning: list = field(default_factory=list)
+    leaves_to_decide: list = field(default_factory=list)
+    intakes_due: list = field(default_factory=list)
+    alerts: list = field(default_factory=list)
+    releasing: list = field(default_factory=list)
+    measures_to_decide: list = field(default_factory=list)
+
+
+TODAY_LIMIT = 200
+
+
+def today_for(user, today=None) -> Today:
+    """What is due today: for a social worker their own subjects, for others the office's."""
+    today = today or timezone.localdate()
+    subjects = Subject.objects.visible_to(user, Action.VIEW)
+    if Role.CORRECTIONS_WORKER in user.role_codes and Role.DIRECTOR not in user.role_codes:
+        subjects = subjects.filter(worker=user)
+    out = Today()
+    active = subjects.filter(status=S.ACTIVE).select_related("level", "org")
+    ids = list(active.values_list("pk", flat=True)[:5000])
+    last = defaultdict(dict)
+    for subject_id, kind, on in (
+        Contact.objects.filter(subject_id__in=ids)
+        .values("subject_id", "kind")
+        .annotate(last=models_max("on"))
+        .values_list("subject_id", "kind", "last")
+    ):
+        bucket = "visit" if kind == codes.ContactKind.VISIT else "report"
+        if on and (bucket not in last[subject_id] or on > last[subject_id][bucket]):
+            last[subject_id][bucket] = on
+    for s in active.filter(pk__in=ids):
+        report = last[s.pk].get("report") or s.reported_on
+        visit = last[s.pk].get("visit")
+        if report is None or report + datetime.timedelta(days=s.level.report_days) <= today:
+            s.due_since = (report + datetime.timedelta(days=s.level.report_days)) if report else s.reported_on
+            out.reports_due.append(s)
+        if visit is None or visit + datetime.timedelta(days=s.level.visit_days) <= today:
+            s.last_visit = visit
+            out.visits_due.append(s)
+    pol = policy.current()
+    out.releasing = list(
+        subjects.filter(
+            status=S.ACTIVE, period_end__gte=today, period_end__lte=today + datetime.timedelta(days=31)
+        ).order_by("period_end")[:TODAY_LIMIT]
+    )
+    out.leaves_returning = list(
+        Leave.objects.filter(subject__in=subjects, status=codes.LeaveStatus.APPROVED, end__lte=today)
+        .select_related("subject")
+        .order_by("end")[:TODAY_LIMIT]
+    )
+    out.leaves_to_decide = list(
+        Leave.objects.filter(subject__in=subjects, status=codes.LeaveStatus.REQUESTED)
+        .select_related("subject")
+        .order_by("start")[:TODAY_LIMIT]
+    )
+    pending = subjects.filter(status=S.PENDING).order_by("judgment_effective_on")[:TODAY_LIMIT]
+    for s in pending:
+        s.deadline = intake_deadline(s, pol)
+        s.overdue = s.deadline < today
+    out.intakes_due = list(pending)
+    out.alerts = list(
+        Alert.objects.filter(subject__in=subjects, status__in=codes.OPEN_ALERT_STATUSES)
+        .select_related("subject")
+        .order_by("-raised_at")[:TODAY_LIMIT]
+    )
+    out.reports_due = out.reports_due[:TODAY_LIMIT]
+    out.visits_due = out.visits_due[:TODAY_LIMIT]
+    if Role.BUREAU_HEAD in user.role_codes:
+        out.measures_to_decide = list(
+            PositioningMeasure.objects.visible_to(user, Action.APPROVE)
+            .filter(status=codes.MeasureStatus.REQUESTED)
+            .select_related("subject", "office")
+            .order_by("start")[:TODAY_LIMIT]
+        )
+    return out
+
+
+def models_max(name):
+    from django.db.models import Max
+
+    return Max(name)
+
+
+# --- positioning -------------------------------------------------------------------------------------
+
+
+TRACK_MAX_POINTS = 20_000
+
+
+def track(user, subject: Subject, since: datetime.datetime, until: datetime.datetime):
+    """A subject's fixes in a time range (at most TRACK_MAX_POINTS, evenly thinned) with the fences
+    in force; location data only for those who may see sensitive corrections data."""
+    fixes = (
+        Fix.objects.visible_to(user)
+        .filter(subject_id=subject.pk, at__gte=since, at__lt=until)
+        .order_by("at")
+        .values_list("at", "wlat", "wlon", "flags", "seq", "accuracy", "battery")
+    )
+    points = list(fixes[: TRACK_MAX_POINTS * 4])
+    if len(points) > TRACK_MAX_POINTS:
+        step = math.ceil(len(points) / TRACK_MAX_POINTS)
+        points = points[::step]
+    fences = list(
+        Fence.objects.visible_to(user, Action.VIEW_SENSITIVE)
+        .filter(active=True)
+        .filter(Q(subject=subject) | Q(subject__isnull=True, kind=codes.FenceKind.AREA, office_id=subject.office_id))
+    )
+    # A subject's own permitted area replaces the office default.
+    if any(f.subject_id and f.kind == codes.FenceKind.AREA for f in fences):
+        fences = [f for f in fences if f.subject_id or f.kind != codes.FenceKind.AREA]
+    return points, fences
+
+
+def measures_of(user, subject: Subject):
+    return list(
+        PositioningMeasure.objects.visible_to(user, Action.VIEW)
+        .filter(subject=subject)
+        .select_related("requested_by", "decided_by")
+        .order_by("-start", "-id")
+    )
+
+
+def devices_of(user, subject: Subject):
+    return list(Device.objects.visible_to(user, Action.VIEW).filter(measure__subject=subject))
+
+
+# --- staffing ----------------------------------------------------------------------------------------
+
+
+def _offices(user, action=Action.VIEW) -> list[OrgNode]:
+    ids = set(Subject.objects.visible_to(user, action).values_list("office_id", flat=True).distinct())
+    nodes = [n for n in user.scope_nodes_for("corrections", action)]
+    for node in nodes:
+        if node.kind == OrgKind.TOWN:
+            ids.add(node.pk)
+    return list(OrgNode.objects.filter(pk__in=ids, kind=OrgKind.TOWN).order_by("path"))
+
+
+def staffing(user) -> dict:
+    """Per office: open subjects, corrections social workers and each one's load, workers needed
+    at the configured ratio (1:15), the shortfall, and the suggestion for the next intake."""
+    from fengqiao.accounts.models import User
+
+    ratio = policy.corrections_ratio()
+    offices = _offices(user)
+    office_ids = [o.pk for o in offices]
+    counts = dict(
+        Subject.objects.filter(office_id__in=office_ids, status__in=codes.OPEN_STATUSES)
+        .values_list("office_id")
+        .annotate(n=Count("id"))
+    )
+    loads = defaultdict(dict)
+    for office_id, worker_id, n in (
+        Subject.objects.filter(office_id__in=office_ids, status__in=codes.OPEN_STATUSES, worker__isnull=False)
+        .values_list("office_id", "worker_id")
+        .annotate(n=Count("id"))
+    ):
+        loads[office_id][worker_id] = n
+    workers = defaultdict(list)
+    for w in (
+        User.objects.filter(office_id__in=office_ids, is_active=True, roles__role=Role.CORRECTIONS_WORKER)
+        .distinct()
+        .order_by("pk")
+    ):
+        workers[w.office_id].append(w)
+    rows, totals = [], Counter()
+    for office in offices:
+        n = counts.get(office.pk, 0)
+        staff = workers.get(office.pk, [])
+        load_list = [{"worker": w, "load": loads[office.pk].get(w.pk, 0), "over": loads[office.pk].get(w.pk, 0) > ratio}
+                     for w in staff]  # fmt: skip
+        unassigned = n - sum(x["load"] for x in load_list)
+        needed = math.ceil(n / ratio) if n else 0
+        suggestion = min(load_list, key=lambda x: (x["load"], x["worker"].pk))["worker"] if load_list else None
+        row = {
+            "office": office,
+            "subjects": n,
+            "workers": len(staff),
+            "needed": needed,
+            "shortfall": max(0, needed - len(staff)),
+            "loads": load_list,
+            "unassigned": max(0, unassigned),
+            "suggestion": suggestion,
+            "ratio": round(n / len(staff), 1) if staff else None,
+            "meets": len(staff) >= needed,
+        }
+        rows.append(row)
+        totals.update({"subjects": n, "workers": len(staff), "needed": needed, "shortfall": row["shortfall"]})
+    return {"ratio": ratio, "rows": rows, "totals": dict(totals)}
+
+
+# --- metrics -----------------------------------------------------------------------------------------
+
+
+def _period_bounds(start: datetime.date, end: datetime.date):
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
+        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz),
+    )
+
+
+def positioning_figures(subject_qs, start: datetime.date, end: datetime.date, now=None) -> dict:
+    """Coverage and success of electronic positioning over the measures of `subject_qs` in a period.
+
+    coverage = subjects under a measure in force at the period's end (or now) with a bound device
+    that sent a fix within the signal-loss window / subjects under a measure in force then;
+    success = fixes received / fixes the measures' intervals call for, over the time each measure
+    was in force within the period (each measure's share capped at 100%)."""
+    now = now or timezone.now()
+    pol = policy.current()
+    t0, t1 = _period_bounds(start, end)
+    t1 = min(t1, now)
+    if t1 <= t0:
+        return {"measures": 0, "covered": 0, "coverage": None, "expected": 0, "received": 0, "success": None}
+    at_day = timezone.localdate(t1 - datetime.timedelta(microseconds=1))
+    measures = list(
+        PositioningMeasure.objects.filter(
+            subject__in=subject_qs, status__in=(codes.MeasureStatus.APPROVED, codes.MeasureStatus.ENDED)
+        )
+        .filter(start__lte=end, end__gte=start)
+        .values("pk", "subject_id", "start", "end", "ended_on", "interval_seconds", "status")
+    )
+    if not measures:
+        return {"measures": 0, "covered": 0, "coverage": None, "expected": 0, "received": 0, "success": None}
+    tz = timezone.get_current_timezone()
+    received = dict(
+        Fix.objects.filter(subject_id__in={m["subject_id"] for m in measures}, at__gte=t0, at__lt=t1)
+        .values("measure_id")
+        .annotate(n=Count("id"))
+        .values_list("measure_id", "n")
+    )
+    expected_total = received_total = 0
+    for m in measures:
+        last_day = min(m["end"], m["ended_on"] or m["end"])
+        m_t0 = max(t0, datetime.datetime.combine(m["start"], datetime.time.min, tzinfo=tz))
+        m_t1 = min(t1, datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+        seconds = (m_t1 - m_t0).total_seconds()
+        if seconds <= 0:
+            continue
+        expected = int(seconds // m["interval_seconds"])
+        expected_total += expected
+        received_total += min(received.get(m["pk"], 0), expected)
+    in_force = [
+        m for m in measures
+        if m["status"] == codes.MeasureStatus.APPROVED and m["start"] <= at_day <= m["end"] and not m["ended_on"]
+    ]  # fmt: skip
+    window_start = t1 - datetime.timedelta(minutes=pol.signal_lost_minutes)
+    bound = set(
+        Device.objects.filter(measure_id__in=[m["pk"] for m in in_force], retired=False).values_list(
+            "measure_id", flat=True
+        )
+    )
+    reporting = set(
+        Fix.objects.filter(
+            subject_id__in=[m["subject_id"] for m in in_force], at__gte=window_start, at__lt=t1,
+            measure_id__in=list(bound),
+        ).values_list("measure_id", flat=True).distinct()
+    )  # fmt: skip
+    subjects_in_force = {m["subject_id"] for m in in_force}
+    covered = {m["subject_id"] for m in in_force if m["pk"] in reporting}
+    return {
+        "measures": len(subjects_in_force),
+        "covered": len(covered),
+        "coverage": round(100 * len(covered) / len(subjects_in_force), 1) if subjects_in_force else None,
+        "expected": expected_total,
+        "received": received_total,
+        "success": round(100 * received_total / expected_total, 1) if expected_total else None,
+    }
+
+
+def register_figures(subject_qs, start: datetime.date, end: datetime.date, today=None) -> dict:
+    """漏管 and 脱管 from the register and its alerts, and the subjects by category, phase and level."""
+    today = today or timezone.localdate()
+    pol = policy.current()
+    deadline_days = datetime.timedelta(days=pol.report_deadline_days)
+    # 漏管 in the period: subjects whose report deadline fell in it and who reported late or not at all.
+    due = subject_qs.filter(
+        judgment_effective_on__gte=start - deadline_days, judgment_effective_on__lte=end - deadline_days
+    )
+    missed = due.filter(
+        Q(reported_on__isnull=True, status__in=codes.OPEN_STATUSES)
+        | Q(reported_on__gt=F("judgment_effective_on") + deadline_days)
+    )
+    missed_now = subject_qs.filter(status=S.PENDING, judgment_effective_on__lt=today - deadline_days)
+    t0, t1 = _period_bounds(start, end)
+    lost_alerts = Alert.objects.filter(
+        subject__in=subject_qs, kind__in=codes.LOST_KINDS, raised_at__gte=t0, raised_at__lt=t1
+    )
+    snapshot_day = min(end, today)
+    open_qs = subject_qs.filter(status__in=codes.OPEN_STATUSES)
+    by_phase = Counter()
+    for phase in codes.Phase.values:
+        if phase in (codes.Phase.RELEASED, codes.Phase.TERMINATED):
+            continue
+        by_phase[phase] = subject_qs.filter(phase_q(phase, snapshot_day, pol)).count()
+    levels = {lv.pk: lv.name for lv in SupervisionLevel.objects.all()}
+    return {
+        "open": open_qs.count(),
+        "missed_intake": missed.count(),
+        "missed_intake_now": missed_now.count(),
+        "lost_contact": lost_alerts.values("subject_id").distinct().count(),
+        "lost_contact_now": subject_qs.filter(
+            pk__in=Alert.objects.filter(kind__in=codes.LOST_KINDS, status__in=codes.OPEN_ALERT_STATUSES).values(
+                "subject_id"
+            )
+        ).count(),
+        "at_large": subject_qs.filter(status=S.AT_LARGE).count(),
+        "by_category": {
+            codes.Category(k).label: n
+            for k, n in open_qs.values_list("category").annotate(n=Count("id")).order_by("category")
+        },
+        "by_phase": {codes.Phase(k).label: n for k, n in by_phase.items()},
+        "by_level": {
+            levels.get(k, "?"): n
+            for k, n in open_qs.values_list("level_id").annotate(n=Count("id")).order_by("level_id")
+        },
+        "taken_in": subject_qs.filter(reported_on__gte=start, reported_on__lte=end).count(),
+        "ended": subject_qs.filter(ended_on__gte=start, ended_on__lte=end).count(),
+    }
+
+
+def metrics(user, start: datetime.date, end: datetime.date, *, by_office=True) -> dict:
+    """Item 9's figures for the user's scope (the city as a whole and each office), for a period."""
+    visible = Subject.objects.visible_to(user, Action.VIEW)
+    total = {**register_figures(visible, start, end), **positioning_figures(visible, start, end)}
+    staff = staffing(user)
+    total["staffing"] = staff["totals"]
+    rows = []
+    if by_office:
+        by_id = {r["office"].pk: r for r in staff["rows"]}
+        for office in _offices(user):
+            qs = visible.filter(office_id=office.pk)
+            row = {"office": office, **register_figures(qs, start, end), **positioning_figures(qs, start, end)}
+            row["staffing"] = by_id.get(office.pk)
+            rows.append(row)
+    return {"start": start, "end": end, "total": total, "offices": rows, "ratio": staff["ratio"]}
+
+
+def office_metrics(office_id: int, start: datetime.date, end: datetime.date) -> dict:
+    """The same figures for one office without a user (the construction-standard scorecards)."""
+    qs = Subject.objects.filter(office_id=office_id)
+    return {**register_figures(qs, start, end), **positioning_figures(qs, start, end)}
+
+
+# --- home page ---------------------------------------------------------------------------------------
+
+
+def home_summary(user):
+    subjects = Subject.objects.visible_to(user, Action.VIEW)
+    if Role.CORRECTIONS_WORKER in user.role_codes and Role.DIRECTOR not in user.role_codes:
+        subjects = subjects.filter(worker=user)
+    alerts = Alert.objects.filter(subject__in=subjects, status__in=codes.OPEN_ALERT_STATUSES).count()
+    pending = subjects.filter(status=S.PENDING).count()
+    open_count = subjects.filter(status__in=codes.OPEN_STATUSES).count()
+    base = reverse("corrections:list")
+    figures = [
+        (_("Under correction"), open_count, base, "primary"),
+        (_("Open alerts"), alerts, reverse("corrections:alerts"), "danger" if alerts else "success"),
+        (_("Awaiting intake"), pending, f"{base}?status=pending", "warning" if pending else "success"),
+    ]
+    if Role.BUREAU_HEAD in user.role_codes:
+        waiting = (
+            PositioningMeasure.objects.visible_to(user, Action.APPROVE)
+            .filter(status=codes.MeasureStatus.REQUESTED)
+            .count()
+        )
+        figures.append((_("Positioning requests to decide"), waiting, reverse("corrections:today"), "warning"))
+    return figures
