@@ -16,7 +16,11 @@ def _fresh_cache():
     value from one test could otherwise answer another."""
     from django.core.cache import cache
 
+    from fengqiao.corrections.ingest import device_map
+
     cache.clear()
+    # The ingest workers' device map is keyed by a generation counter that rolls back with the test.
+    device_map().generation = -1
     yield
 
 

@@ -7,6 +7,7 @@ from fengqiao import __version__
 from fengqiao.accounts.api import router as accounts_router
 from fengqiao.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
 from fengqiao.corrections.api import router as corrections_router
+from fengqiao.corrections.api_ingest import router as corrections_ingest_router
 from fengqiao.mediation.api import router as mediation_router
 from fengqiao.orgs.api import router as orgs_router
 from fengqiao.resettlement.api import router as resettlement_router
@@ -30,4 +31,5 @@ api.add_router("/", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/mediation", mediation_router)
 api.add_router("/corrections", corrections_router)
+api.add_router("/corrections", corrections_ingest_router)
 api.add_router("/resettlement", resettlement_router)

@@ -133,9 +133,7 @@ class DeviceMap:
 
     def _load(self, identifiers: list[str]):
         rows = list(
-            Device.objects.filter(identifier__in=identifiers, retired=False, measure__isnull=False)
-            .filter(measure__status=codes.MeasureStatus.APPROVED, measure__ended_on__isnull=True)
-            .values(
+            Device.objects.filter(identifier__in=identifiers, retired=False).values(
                 "identifier",
                 "pk",
                 "office_id",
@@ -152,8 +150,21 @@ class DeviceMap:
             self.entries[ident] = None
         if not rows:
             return
-        measure_ids = [r["measure_id"] for r in rows]
-        subject_ids = {r["measure__subject_id"] for r in rows}
+        # A registered device without a measure in force keeps an entry with no windows: its fixes
+        # are refused as "no measure", not as an unknown device.
+        usable = {
+            m["pk"]
+            for m in PositioningMeasure.objects.filter(
+                pk__in=[r["measure_id"] for r in rows if r["measure_id"]],
+                status=codes.MeasureStatus.APPROVED,
+                ended_on__isnull=True,
+            ).values("pk")
+        }
+        for r in rows:
+            if r["measure_id"] not in usable:
+                r["measure_id"] = None
+        measure_ids = [r["measure_id"] for r in rows if r["measure_id"]]
+        subject_ids = {r["measure__subject_id"] for r in rows if r["measure_id"]}
         office_ids = {r["office_id"] for r in rows}
         extensions = {
             m["extends_id"]: m
@@ -194,6 +205,12 @@ class DeviceMap:
             links.setdefault(a, []).append(b)
             links.setdefault(b, []).append(a)
         for r in rows:
+            if r["measure_id"] is None:
+                self.entries[r["identifier"]] = Entry(
+                    device_id=r["pk"], office_id=r["office_id"], office_path=r["office__path"], org_id=0,
+                    subject_id=0, windows=[], area_fence=-1, banned_fences=(), leaves=[], co_offenders=(),
+                )  # fmt: skip
+                continue
             subject_id = r["measure__subject_id"]
             start = max(_epoch(r["measure__start"]), r["bound_at"].timestamp() if r["bound_at"] else 0)
             windows = [(start, _epoch(r["measure__end"] + datetime.timedelta(days=1)), r["measure_id"])]
@@ -384,7 +401,7 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
         in_window = np.zeros(n, dtype=np.bool_)
         idx_ok = np.flatnonzero(ok)
         if idx_ok.size:
-            max_w = max(len(e.windows) for e in entry_list)
+            max_w = max((len(e.windows) for e in entry_list), default=0)
             for w in range(max_w):
                 starts = np.array([e.windows[w][0] if len(e.windows) > w else np.inf for e in entry_list])
                 ends = np.array([e.windows[w][1] if len(e.windows) > w else -np.inf for e in entry_list])
@@ -760,30 +777,43 @@ def _detect_co_offenders(cols, rows, entry_list, ei, pol) -> list[int]:
 
 
 def _co_alert(entry: Entry, other: int, ts: float, measure_id: int, window: float, alert_raise):
+    """One alert per meeting of a pair: proximity within the window of an existing alert extends
+    it, and proximity that bridges two alerts (their fixes arrived out of order) merges them."""
+    from fengqiao.core import audit
+    from fengqiao.core.models import AuditKind
+
     low, high = sorted((entry.subject_id, other))
     moment = _aware(ts)
     pair = f"{low}-{high}"
-    existing = Alert.objects.filter(
-        subject_id=entry.subject_id,
-        kind=codes.AlertKind.CO_OFFENDERS,
-        details__pair=pair,
-        first_at__lte=moment + datetime.timedelta(seconds=window),
-        last_at__gte=moment - datetime.timedelta(seconds=window),
-    ).first()
-    if existing is not None:
-        if moment > existing.last_at:
-            existing.last_at = moment
-            existing.save(update_fields=["last_at", "updated_at"])
-        elif moment < existing.first_at:
-            existing.first_at = moment
-            existing.save(update_fields=["first_at", "updated_at"])
+    span = datetime.timedelta(seconds=window)
+    touching = list(
+        Alert.objects.filter(
+            subject_id=entry.subject_id,
+            kind=codes.AlertKind.CO_OFFENDERS,
+            details__pair=pair,
+            first_at__lte=moment + span,
+            last_at__gte=moment - span,
+        ).order_by("first_at", "pk")
+    )
+    if touching:
+        keep, rest = touching[0], touching[1:]
+        first = min([moment, keep.first_at, *(a.first_at for a in rest)])
+        last = max([moment, keep.last_at, *(a.last_at for a in rest)])
+        for extra in rest:
+            if extra.status != codes.AlertStatus.RAISED:
+                continue  # someone is working on it: keep it as it is
+            audit.record(actor=None, action="corrections.alert.merged", kind=AuditKind.DELETE, obj=extra)
+            extra.delete()
+        if (first, last) != (keep.first_at, keep.last_at):
+            keep.first_at, keep.last_at = first, last
+            keep.save(update_fields=["first_at", "last_at", "updated_at"])
         return None
     alert, created = alert_raise(
         subject_id=entry.subject_id,
         office_id=entry.office_id,
         org_id=entry.org_id,
         kind=codes.AlertKind.CO_OFFENDERS,
-        key=f"co:{pair}:{int(ts // window)}",
+        key=f"co:{pair}:{int(ts)}",
         measure_id=measure_id,
         first_at=moment,
         last_at=moment,
