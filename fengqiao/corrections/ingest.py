@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import threading
 import time
+import weakref
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ from .models import (
     Alert,
     CoOffenderLink,
     Device,
+    DeviceBinding,
     Fence,
     Fix,
     IngestGeneration,
@@ -87,109 +89,146 @@ def _epoch(day: datetime.date) -> float:
 
 @dataclass
 class Entry:
-    """What ingest needs to know about one device: who it tracks, under which measure windows, and
-    against which fences."""
+    """What ingest needs to know about one registered device: who it tracks, under which measure
+    windows, and against which fences. A device without a measure in force has no windows."""
 
+    identifier: str
     device_id: int
     office_id: int
-    office_path: str
-    org_id: int
-    subject_id: int
+    org_id: int = 0
+    subject_id: int = 0
     # (start, end, measure id): the bound measure and, when approved, its extension.
-    windows: list[tuple[float, float, int]]
-    area_fence: int
-    banned_fences: tuple[int, ...]
-    leaves: list[tuple[float, float]]
-    co_offenders: tuple[int, ...]
+    windows: list[tuple[float, float, int]] = field(default_factory=list)
+    area_fence: int = -1
+    banned_fences: tuple[int, ...] = ()
+    leaves: list[tuple[float, float]] = field(default_factory=list)
+    co_subjects: tuple[int, ...] = ()
+    co_devices: tuple[int, ...] = ()
 
 
-@dataclass
+SPECIAL_LEAVE, SPECIAL_BANNED, SPECIAL_CO = 1, 2, 4
+MAX_WINDOWS = 2
+
+
 class DeviceMap:
-    """Per-process cache of device entries and prepared fences, dropped whenever the ingest
-    generation moves (every service that changes measures, devices, fences, leaves or
-    co-offenders bumps it in its own transaction)."""
-
-    generation: int = -1
-    entries: dict[str, Entry | None] = field(default_factory=dict)
-    fences: dict[int, geo.PreparedFence] = field(default_factory=dict)
-    policy: Policy | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    """Per-process cache of the registered devices (as numpy columns indexed by a slot number) and
+    of the prepared fences, dropped whenever the ingest generation moves: every service that
+    changes measures, devices, bindings, fences, leaves or co-offenders bumps it in its own
+    transaction."""
 
     MAX_ENTRIES = 500_000
 
+    def __init__(self):
+        self.generation = -1
+        self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self):
+        self.slots: dict[str, int] = {}
+        self.unknown: set[str] = set()
+        self.entries: list[Entry] = []
+        self.fences: dict[int, geo.PreparedFence] = {}
+        self.office_paths: dict[int, str] = {}
+        self.scope_cache: dict[str, np.ndarray] = {}
+        self.policy: Policy | None = None
+        self._columns()
+
+    def _columns(self):
+        e = self.entries
+        self.a_device = np.array([x.device_id for x in e], dtype=np.int64)
+        self.a_office = np.array([x.office_id for x in e], dtype=np.int64)
+        self.a_subject = np.array([x.subject_id for x in e], dtype=np.int64)
+        self.a_area = np.array([x.area_fence for x in e], dtype=np.int64)
+        self.a_special = np.array(
+            [
+                (SPECIAL_LEAVE if x.leaves else 0)
+                | (SPECIAL_BANNED if x.banned_fences else 0)
+                | (SPECIAL_CO if x.co_devices else 0)
+                for x in e
+            ],
+            dtype=np.int8,
+        )
+        self.w_start = np.full((len(e), MAX_WINDOWS), np.inf)
+        self.w_end = np.full((len(e), MAX_WINDOWS), -np.inf)
+        self.w_measure = np.zeros((len(e), MAX_WINDOWS), dtype=np.int64)
+        for k, x in enumerate(e):
+            for w, (a, b, m) in enumerate(x.windows[:MAX_WINDOWS]):
+                self.w_start[k, w], self.w_end[k, w], self.w_measure[k, w] = a, b, m
+        self.scope_cache = {}
+
     def refresh(self):
         value = IngestGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
-        if value != self.generation or len(self.entries) > self.MAX_ENTRIES:
-            self.entries = {}
-            self.fences = {}
+        if value != self.generation or len(self.entries) + len(self.unknown) > self.MAX_ENTRIES:
+            self._reset()
             self.policy = Policy.objects.order_by("pk").first() or Policy()
             self.generation = value
 
-    def lookup(self, identifiers) -> dict[str, Entry | None]:
-        missing = [i for i in identifiers if i not in self.entries]
+    def slots_for(self, identifiers: list) -> np.ndarray:
+        """The slot of each identifier (-1 when not registered), loading unseen ones in one query."""
+        slots, unknown = self.slots, self.unknown
+        missing = {d for d in identifiers if d not in slots and d not in unknown and type(d) is str}
         if missing:
-            self._load(missing)
-        return {i: self.entries[i] for i in identifiers}
+            self._load(list(missing))
+            slots = self.slots
+        return np.fromiter(
+            (slots.get(d, -1) if type(d) is str else -1 for d in identifiers), np.int64, len(identifiers)
+        )
+
+    def in_scope(self, token_path: str) -> np.ndarray:
+        """Per slot: whether the device's office lies in the gateway's subtree."""
+        cached = self.scope_cache.get(token_path)
+        if cached is None or cached.size != len(self.entries):
+            ok_offices = [o for o, path in self.office_paths.items() if path.startswith(token_path)]
+            cached = np.isin(self.a_office, ok_offices)
+            self.scope_cache[token_path] = cached
+        return cached
 
     def _load(self, identifiers: list[str]):
         rows = list(
             Device.objects.filter(identifier__in=identifiers, retired=False).values(
-                "identifier",
-                "pk",
-                "office_id",
-                "office__path",
-                "bound_at",
-                "measure_id",
-                "measure__start",
-                "measure__end",
-                "measure__subject_id",
-                "measure__subject__org_id",
+                "identifier", "pk", "office_id", "office__path", "bound_at", "measure_id",
+                "measure__status", "measure__ended_on", "measure__start", "measure__end",
+                "measure__subject_id", "measure__subject__org_id",
             )
-        )
-        for ident in identifiers:
-            self.entries[ident] = None
-        if not rows:
-            return
-        # A registered device without a measure in force keeps an entry with no windows: its fixes
-        # are refused as "no measure", not as an unknown device.
-        usable = {
-            m["pk"]
-            for m in PositioningMeasure.objects.filter(
-                pk__in=[r["measure_id"] for r in rows if r["measure_id"]],
-                status=codes.MeasureStatus.APPROVED,
-                ended_on__isnull=True,
-            ).values("pk")
-        }
+        )  # fmt: skip
+        found = {r["identifier"] for r in rows}
+        self.unknown.update(i for i in identifiers if i not in found)
         for r in rows:
-            if r["measure_id"] not in usable:
+            self.office_paths[r["office_id"]] = r["office__path"]
+            usable = (
+                r["measure_id"]
+                and r["measure__status"] == codes.MeasureStatus.APPROVED
+                and r["measure__ended_on"] is None
+            )
+            if not usable:
                 r["measure_id"] = None
-        measure_ids = [r["measure_id"] for r in rows if r["measure_id"]]
-        subject_ids = {r["measure__subject_id"] for r in rows if r["measure_id"]}
-        office_ids = {r["office_id"] for r in rows}
+        live = [r for r in rows if r["measure_id"]]
+        subject_ids = {r["measure__subject_id"] for r in live}
+        office_ids = {r["office_id"] for r in live}
         extensions = {
             m["extends_id"]: m
             for m in PositioningMeasure.objects.filter(
-                extends_id__in=measure_ids, status=codes.MeasureStatus.APPROVED, ended_on__isnull=True
+                extends_id__in=[r["measure_id"] for r in live], status=codes.MeasureStatus.APPROVED,
+                ended_on__isnull=True,
             ).values("pk", "extends_id", "start", "end")
-        }
-        fences = list(
-            Fence.objects.filter(active=True)
-            .filter(Q(subject_id__in=subject_ids) | Q(subject__isnull=True, office_id__in=office_ids))
-            .values("pk", "kind", "subject_id", "office_id", "polygon")
-        )
+        }  # fmt: skip
         area_by_subject, area_by_office, banned = {}, {}, {}
-        pol = self.policy
-        for f in fences:
-            if f["pk"] not in self.fences:
-                self.fences[f["pk"]] = geo.prepare(
-                    f["polygon"], buffer_m=pol.fence_buffer_m, banned=f["kind"] == codes.FenceKind.BANNED
-                )
-            if f["kind"] == codes.FenceKind.BANNED:
-                banned.setdefault(f["subject_id"], []).append(f["pk"])
-            elif f["subject_id"]:
-                area_by_subject[f["subject_id"]] = f["pk"]
-            else:
-                area_by_office[f["office_id"]] = f["pk"]
+        if live:
+            for f in (
+                Fence.objects.filter(active=True)
+                .filter(Q(subject_id__in=subject_ids) | Q(subject__isnull=True, office_id__in=office_ids))
+                .values("pk", "kind", "subject_id", "office_id", "polygon")
+            ):
+                if f["pk"] not in self.fences:
+                    self.fences[f["pk"]] = geo.prepare(
+                        f["polygon"], buffer_m=self.policy.fence_buffer_m, banned=f["kind"] == codes.FenceKind.BANNED
+                    )
+                if f["kind"] == codes.FenceKind.BANNED:
+                    banned.setdefault(f["subject_id"], []).append(f["pk"])
+                elif f["subject_id"]:
+                    area_by_subject[f["subject_id"]] = f["pk"]
+                else:
+                    area_by_office[f["office_id"]] = f["pk"]
         leaves = {}
         for lv in Leave.objects.filter(
             subject_id__in=subject_ids, status__in=(codes.LeaveStatus.APPROVED, codes.LeaveStatus.RETURNED)
@@ -198,37 +237,40 @@ class DeviceMap:
             leaves.setdefault(lv["subject_id"], []).append(
                 (_epoch(lv["start"]), _epoch(last + datetime.timedelta(days=1)))
             )
-        links = {}
+        links: dict[int, list[int]] = {}
         for a, b in CoOffenderLink.objects.filter(
             Q(subject_id__in=subject_ids) | Q(other_id__in=subject_ids)
         ).values_list("subject_id", "other_id"):
             links.setdefault(a, []).append(b)
             links.setdefault(b, []).append(a)
+        co_devices: dict[int, list[int]] = {}
+        if links:
+            others = {o for v in links.values() for o in v}
+            for device_id, subject_id in DeviceBinding.objects.filter(
+                subject_id__in=others, unbound_at__isnull=True
+            ).values_list("device_id", "subject_id"):
+                co_devices.setdefault(subject_id, []).append(device_id)
         for r in rows:
-            if r["measure_id"] is None:
-                self.entries[r["identifier"]] = Entry(
-                    device_id=r["pk"], office_id=r["office_id"], office_path=r["office__path"], org_id=0,
-                    subject_id=0, windows=[], area_fence=-1, banned_fences=(), leaves=[], co_offenders=(),
-                )  # fmt: skip
-                continue
-            subject_id = r["measure__subject_id"]
-            start = max(_epoch(r["measure__start"]), r["bound_at"].timestamp() if r["bound_at"] else 0)
-            windows = [(start, _epoch(r["measure__end"] + datetime.timedelta(days=1)), r["measure_id"])]
-            ext = extensions.get(r["measure_id"])
-            if ext:
-                windows.append((_epoch(ext["start"]), _epoch(ext["end"] + datetime.timedelta(days=1)), ext["pk"]))
-            self.entries[r["identifier"]] = Entry(
-                device_id=r["pk"],
-                office_id=r["office_id"],
-                office_path=r["office__path"],
-                org_id=r["measure__subject__org_id"],
-                subject_id=subject_id,
-                windows=windows,
-                area_fence=area_by_subject.get(subject_id, area_by_office.get(r["office_id"], -1)),
-                banned_fences=tuple(banned.get(subject_id, ())),
-                leaves=leaves.get(subject_id, []),
-                co_offenders=tuple(links.get(subject_id, ())),
-            )
+            entry = Entry(identifier=r["identifier"], device_id=r["pk"], office_id=r["office_id"])
+            if r["measure_id"]:
+                subject_id = r["measure__subject_id"]
+                start = max(_epoch(r["measure__start"]), r["bound_at"].timestamp() if r["bound_at"] else 0)
+                windows = [(start, _epoch(r["measure__end"] + datetime.timedelta(days=1)), r["measure_id"])]
+                ext = extensions.get(r["measure_id"])
+                if ext:
+                    windows.append((_epoch(ext["start"]), _epoch(ext["end"] + datetime.timedelta(days=1)), ext["pk"]))
+                co = tuple(links.get(subject_id, ()))
+                entry.org_id = r["measure__subject__org_id"]
+                entry.subject_id = subject_id
+                entry.windows = windows
+                entry.area_fence = area_by_subject.get(subject_id, area_by_office.get(r["office_id"], -1))
+                entry.banned_fences = tuple(banned.get(subject_id, ()))
+                entry.leaves = leaves.get(subject_id, [])
+                entry.co_subjects = co
+                entry.co_devices = tuple(d for o in co for d in co_devices.get(o, ()))
+            self.slots[r["identifier"]] = len(self.entries)
+            self.entries.append(entry)
+        self._columns()
 
 
 _MAP = DeviceMap()
@@ -276,79 +318,119 @@ def _parse_time(value) -> float | None:
 
 _SOURCES = codes.FIX_SOURCES
 _DATUMS = codes.DATUMS
+_NUMBER = {int, float}
+
+
+def _numbers(values: list, bad: dict, code: str, *, optional=False) -> np.ndarray:
+    """A float column; entries that are not numbers (or None when optional) are marked bad. The
+    common case, all numbers, is one type scan and one numpy conversion."""
+    kinds = set(map(type, values))
+    if kinds <= _NUMBER:
+        return np.array(values, dtype=np.float64)
+    out = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        t = type(v)
+        if t is int or t is float:
+            out[i] = v
+        elif not (optional and v is None):
+            bad.setdefault(i, code)
+    return out
 
 
 def _columns(items: list):
-    """One pass over the batch: typed columns, and the index and reason of each malformed fix."""
+    """The batch as typed columns, and the index and reason of each malformed fix."""
     n = len(items)
-    dev = [""] * n
-    seq = np.zeros(n, dtype=np.int64)
-    t = np.zeros(n, dtype=np.float64)
-    lat = np.zeros(n, dtype=np.float64)
-    lon = np.zeros(n, dtype=np.float64)
-    datum = np.zeros(n, dtype=np.int16)
-    acc = np.full(n, np.nan)
-    src = np.zeros(n, dtype=np.int16)
-    bat = np.full(n, -1, dtype=np.int16)
-    tamper = np.zeros(n, dtype=np.bool_)
     bad: dict[int, str] = {}
-    for i, f in enumerate(items):
-        if type(f) is not dict:
-            bad[i] = "not_object"
-            continue
-        d = f.get("device")
-        if type(d) is not str or not d or len(d) > 64:
-            bad[i] = "device"
-            continue
-        dev[i] = d
-        s = f.get("seq")
-        if type(s) is not int or s < 0 or s >= 2**62:
-            bad[i] = "seq"
-            continue
-        seq[i] = s
-        ts = _parse_time(f.get("time"))
-        if ts is None:
-            bad[i] = "time"
-            continue
-        t[i] = ts
-        la, lo = f.get("lat"), f.get("lon")
-        if type(la) not in (float, int) or type(lo) not in (float, int):
-            bad[i] = "coordinates"
-            continue
-        lat[i] = la
-        lon[i] = lo
-        dm = f.get("datum", "WGS84")
-        if dm not in _DATUMS:
-            bad[i] = "datum"
-            continue
-        datum[i] = _DATUMS[dm]
-        sr = f.get("source", "gps")
-        if sr not in _SOURCES:
-            bad[i] = "source"
-            continue
-        src[i] = _SOURCES[sr]
-        a = f.get("accuracy")
-        if a is not None:
-            if type(a) not in (float, int) or not (0 <= a < 1e6):
-                bad[i] = "accuracy"
-                continue
-            acc[i] = a
-        b = f.get("battery")
-        if b is not None:
-            if type(b) is not int or not (0 <= b <= 100):
-                bad[i] = "battery"
-                continue
-            bat[i] = b
-        tp = f.get("tamper", False)
-        if type(tp) is not bool:
-            bad[i] = "tamper"
-            continue
-        tamper[i] = tp
-    # NaN and out-of-range coordinates, in one vectorised test.
-    wrong = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
-    for i in np.flatnonzero(wrong):
+    if not all(type(f) is dict for f in items):
+        items = [f if type(f) is dict else {} for f in items]
+        for i, f in enumerate(items):
+            if not f:
+                bad[i] = "not_object"
+    get = dict.get
+    dev = [get(f, "device") for f in items]
+    if n and not (set(map(type, dev)) == {str} and min(map(len, dev)) > 0 and max(map(len, dev)) <= 64):
+        for i, d in enumerate(dev):
+            if type(d) is not str or not 0 < len(d) <= 64:
+                bad.setdefault(i, "device")
+    raw_seq = [get(f, "seq") for f in items]
+    try:
+        if set(map(type, raw_seq)) != {int}:
+            raise TypeError
+        seq = np.array(raw_seq, dtype=np.int64)
+    except (TypeError, OverflowError):
+        seq = np.zeros(n, dtype=np.int64)
+        for i, v in enumerate(raw_seq):
+            if type(v) is int and 0 <= v < 2**62:
+                seq[i] = v
+            else:
+                bad.setdefault(i, "seq")
+    for i in np.flatnonzero((seq < 0) | (seq >= 2**62)):
+        bad.setdefault(int(i), "seq")
+    raw_t = [get(f, "time") for f in items]
+    if set(map(type, raw_t)) == {int}:
+        t = np.array(raw_t, dtype=np.float64) / 1000.0
+    else:
+        t = np.zeros(n)
+        for i, v in enumerate(raw_t):
+            ts = _parse_time(v)
+            if ts is None:
+                bad.setdefault(i, "time")
+            else:
+                t[i] = ts
+    lat = _numbers([get(f, "lat") for f in items], bad, "coordinates")
+    lon = _numbers([get(f, "lon") for f in items], bad, "coordinates")
+    for i in np.flatnonzero(~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))):
         bad.setdefault(int(i), "coordinates")
-    return dev, seq, t, lat, lon, datum, acc, src, bat, tamper, bad
+    raw_datum = [get(f, "datum") for f in items]
+    kinds = set(raw_datum)
+    if kinds <= {None, "WGS84"}:
+        datum = np.zeros(n, dtype=np.int16)
+    else:
+        datum = np.zeros(n, dtype=np.int16)
+        for i, v in enumerate(raw_datum):
+            if v is None:
+                continue
+            if v in _DATUMS:
+                datum[i] = _DATUMS[v]
+            else:
+                bad.setdefault(i, "datum")
+    raw_src = [get(f, "source") for f in items]
+    src = np.zeros(n, dtype=np.int16)
+    if not set(raw_src) <= {None, "gps"}:
+        for i, v in enumerate(raw_src):
+            if v is None:
+                continue
+            if v in _SOURCES:
+                src[i] = _SOURCES[v]
+            else:
+                bad.setdefault(i, "source")
+    acc = _numbers([get(f, "accuracy") for f in items], bad, "accuracy", optional=True)
+    for i in np.flatnonzero((acc < 0) | (acc >= 1e6)):
+        bad.setdefault(int(i), "accuracy")
+    raw_bat = [get(f, "battery") for f in items]
+    if set(map(type, raw_bat)) == {int}:
+        bat = np.array(raw_bat, dtype=np.int64)
+    else:
+        bat = np.full(n, -1, dtype=np.int64)
+        for i, v in enumerate(raw_bat):
+            if type(v) is int:
+                bat[i] = v if -1 < v < 2**31 else 999
+            elif v is not None:
+                bad.setdefault(i, "battery")
+    for i in np.flatnonzero((bat > 100) | (bat < -1)):
+        bad.setdefault(int(i), "battery")
+    raw_tamper = [get(f, "tamper") for f in items]
+    kinds = set(map(type, raw_tamper))
+    if kinds <= {type(None)}:
+        tamper = np.zeros(n, dtype=np.bool_)
+    else:
+        tamper = np.zeros(n, dtype=np.bool_)
+        for i, v in enumerate(raw_tamper):
+            if type(v) is bool:
+                tamper[i] = v
+            elif v is not None:
+                bad.setdefault(i, "tamper")
+    return dev, seq, t, lat, lon, datum, acc, src, bat.astype(np.int16), tamper, bad
 
 
 # --- the pipeline ------------------------------------------------------------------------------------
@@ -371,101 +453,71 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
     n = len(items)
     dev, seq, t, lat, lon, datum, acc, src, bat, tamper, bad = _columns(items)
     reason = np.zeros(n, dtype=np.int8)  # 0 ok, 1 malformed, 2 future, 3 unknown device, 4 no measure
-    for i in bad:
-        reason[i] = 1
+    if bad:
+        reason[list(bad)] = 1
     reason[(reason == 0) & (t > now + FUTURE_TOLERANCE_S)] = 2
 
     dmap = device_map()
     with dmap.lock:
         dmap.refresh()
-        entries = dmap.lookup({d for d in dev if d})
         pol = dmap.policy
-        token_path = token.org.path if token is not None else ""
-        e_idx = np.full(n, -1, dtype=np.int64)
-        entry_list: list[Entry] = []
-        entry_pos: dict[str, int] = {}
-        for ident, entry in entries.items():
-            if entry is not None and entry.office_path.startswith(token_path):
-                entry_pos[ident] = len(entry_list)
-                entry_list.append(entry)
-        for i, d in enumerate(dev):
-            if reason[i] == 0:
-                pos = entry_pos.get(d)
-                if pos is None:
-                    reason[i] = 3
-                else:
-                    e_idx[i] = pos
-        ok = reason == 0
-        measure = np.zeros(n, dtype=np.int64)
+        slot = dmap.slots_for(dev)
+        known = slot >= 0
+        if token is not None:
+            known[known] = dmap.in_scope(token.org.path)[slot[known]]
+        reason[(reason == 0) & ~known] = 3
+        idx = np.flatnonzero(reason == 0)
+        s_ok = slot[idx]
         # A fix is accepted only inside one of its device's measure windows.
-        in_window = np.zeros(n, dtype=np.bool_)
-        idx_ok = np.flatnonzero(ok)
-        if idx_ok.size:
-            max_w = max((len(e.windows) for e in entry_list), default=0)
-            for w in range(max_w):
-                starts = np.array([e.windows[w][0] if len(e.windows) > w else np.inf for e in entry_list])
-                ends = np.array([e.windows[w][1] if len(e.windows) > w else -np.inf for e in entry_list])
-                mids = np.array([e.windows[w][2] if len(e.windows) > w else 0 for e in entry_list], dtype=np.int64)
-                ei = e_idx[idx_ok]
-                hit = (t[idx_ok] >= starts[ei]) & (t[idx_ok] < ends[ei]) & ~in_window[idx_ok]
-                measure[idx_ok[hit]] = mids[ei[hit]]
-                in_window[idx_ok[hit]] = True
-        reason[ok & ~in_window] = 4
-        ok = reason == 0
+        t_ok = t[idx, None]
+        hit = (t_ok >= dmap.w_start[s_ok]) & (t_ok < dmap.w_end[s_ok])
+        in_window = hit.any(axis=1)
+        measure_ok = dmap.w_measure[s_ok, hit.argmax(axis=1)]
+        reason[idx[~in_window]] = 4
+        idx, s_ok, measure_ok = idx[in_window], s_ok[in_window], measure_ok[in_window]
         # The same (device, seq) twice in one batch is a replay like any other: stored once.
-        idx = np.flatnonzero(ok)
         in_batch_duplicates = 0
         if idx.size:
-            keyed = e_idx[idx] * (2**40) + seq[idx]
+            keyed = s_ok * (2**40) + seq[idx]
             first = np.sort(np.unique(keyed, return_index=True)[1])
             in_batch_duplicates = idx.size - first.size
-            idx = idx[first]
-
+            idx, s_ok, measure_ok = idx[first], s_ok[first], measure_ok[first]
         m = idx.size
-        wlat = lat[idx].copy()
-        wlon = lon[idx].copy()
+        wlat, wlon = lat[idx], lon[idx]
         gcj = datum[idx] == 1
         if gcj.any():
-            wlat[gcj], wlon[gcj] = geo.gcj_to_wgs(lat[idx][gcj], lon[idx][gcj])
-        ei = e_idx[idx]
+            wlat, wlon = wlat.copy(), wlon.copy()
+            wlat[gcj], wlon[gcj] = geo.gcj_to_wgs(wlat[gcj], wlon[gcj])
+        t_ok = t[idx]
         flags = np.zeros(m, dtype=np.int16)
         if m:
-            area = np.array([e.area_fence for e in entry_list], dtype=np.int64)[ei]
+            area = dmap.a_area[s_ok]
             for fence_id in np.unique(area):
                 if fence_id < 0:
                     continue
-                sel = area == fence_id
+                sel = np.flatnonzero(area == fence_id)
                 out = dmap.fences[int(fence_id)].outside(wlat[sel], wlon[sel])
-                flags[np.flatnonzero(sel)[out]] |= FLAG_OUTSIDE
-            # Outside the area on an approved leave is no crossing.
-            with_leave = [k for k, e in enumerate(entry_list) if e.leaves]
-            if with_leave and (flags & FLAG_OUTSIDE).any():
-                for k in with_leave:
-                    sel = np.flatnonzero((ei == k) & ((flags & FLAG_OUTSIDE) > 0))
-                    for a, b in entry_list[k].leaves:
-                        covered = sel[(t[idx][sel] >= a) & (t[idx][sel] < b)]
-                        flags[covered] &= ~FLAG_OUTSIDE
-            banned_entries = [k for k, e in enumerate(entry_list) if e.banned_fences]
-            for k in banned_entries:
-                sel = np.flatnonzero(ei == k)
-                if not sel.size:
-                    continue
-                for fence_id in entry_list[k].banned_fences:
+                flags[sel[out]] |= FLAG_OUTSIDE
+            special = dmap.a_special[s_ok]
+            # Outside the area during an approved leave is no crossing.
+            for r in np.flatnonzero((special & SPECIAL_LEAVE) > 0):
+                if flags[r] & FLAG_OUTSIDE and any(a <= t_ok[r] < b for a, b in dmap.entries[s_ok[r]].leaves):
+                    flags[r] &= ~FLAG_OUTSIDE
+            for k in np.unique(s_ok[(special & SPECIAL_BANNED) > 0]):
+                sel = np.flatnonzero(s_ok == k)
+                for fence_id in dmap.entries[k].banned_fences:
                     inside = dmap.fences[fence_id].inside(wlat[sel], wlon[sel])
                     flags[sel[inside]] |= FLAG_BANNED
             b = bat[idx]
             flags[(b >= 0) & (b < pol.low_battery_percent)] |= FLAG_LOW_BATTERY
             flags[tamper[idx]] |= FLAG_TAMPER
-        office = np.array([e.office_id for e in entry_list], dtype=np.int64)[ei] if m else np.zeros(0, np.int64)
-        device = np.array([e.device_id for e in entry_list], dtype=np.int64)[ei] if m else np.zeros(0, np.int64)
-        subject = np.array([e.subject_id for e in entry_list], dtype=np.int64)[ei] if m else np.zeros(0, np.int64)
         cols = {
-            "office": office,
-            "device": device,
-            "measure": measure[idx],
-            "subject": subject,
+            "office": dmap.a_office[s_ok],
+            "device": dmap.a_device[s_ok],
+            "measure": measure_ok,
+            "subject": dmap.a_subject[s_ok],
             "seq": seq[idx],
-            "t": t[idx],
+            "t": t_ok,
             "lat": lat[idx],
             "lon": lon[idx],
             "datum": datum[idx],
@@ -477,17 +529,17 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
             "tamper": tamper[idx],
             "flags": flags,
         }
-        co = [k for k, e in enumerate(entry_list) if e.co_offenders]
-        co_rows = np.flatnonzero(np.isin(ei, co)) if co and m else np.zeros(0, np.int64)
+        co_rows = np.flatnonzero((dmap.a_special[s_ok] & SPECIAL_CO) > 0) if m else np.zeros(0, np.int64)
+        entries = dmap.entries
         with transaction.atomic():
             stored = _write(cols) if m else 0
             alerts: list[int] = []
             flagged = np.flatnonzero(flags)
             if flagged.size:
-                alerts += _detect_runs(cols, flagged, entry_list, ei, pol)
+                alerts += _detect_runs(cols, flagged, entries, s_ok, pol)
             if co_rows.size:
-                alerts += _detect_co_offenders(cols, co_rows, entry_list, ei, pol)
-            refused = _refusals(reason, bad, dev, seq, items)
+                alerts += _detect_co_offenders(cols, co_rows, entries, s_ok, pol)
+            refused = _refusals(reason, bad, dev, seq, items) if reason.any() else []
             if refused:
                 _count_refusals(token, refused, now)
     return IngestResult(
@@ -528,6 +580,8 @@ def _count_refusals(token, refused, now):
 
 _PG_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC).timestamp()
 _STAGE = "fq_fix_stage"
+# Connections that already hold the staging table (temporary tables live as long as the session).
+_STAGED: weakref.WeakSet = weakref.WeakSet()
 _COLUMNS = (
     "office_id, device_id, measure_id, subject_id, seq, at, lat, lon, datum, wlat, wlon, accuracy, source, "
     "battery, tamper, flags"
@@ -582,11 +636,16 @@ def _write(cols: dict) -> int:
 def _write_pg(cols: dict) -> int:
     table = Fix._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (office_id int8, device_id int8, measure_id int8, "
-            "subject_id int8, seq int8, at timestamptz, lat float8, lon float8, datum int2, wlat float8, "
-            "wlon float8, accuracy float8, source int2, battery int2, tamper bool, flags int2) ON COMMIT DELETE ROWS"
-        )
+        raw = connection.connection
+        if raw not in _STAGED:
+            # Known only once committed: a rolled-back transaction takes the new table with it.
+            transaction.on_commit(lambda: _STAGED.add(raw))
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (office_id int8, device_id int8, measure_id int8, "
+                "subject_id int8, seq int8, at timestamptz, lat float8, lon float8, datum int2, wlat float8, "
+                "wlon float8, accuracy float8, source int2, battery int2, tamper bool, flags int2) "
+                "ON COMMIT DELETE ROWS"
+            )
         with cursor.cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(_pg_binary(cols))
         # NaN accuracy and battery -1 stand for "not reported" in the fixed-width stage.
@@ -755,7 +814,7 @@ def _detect_co_offenders(cols, rows, entry_list, ei, pol) -> list[int]:
         mine = rows[ei[rows] == k]
         t0, t1 = float(cols["t"][mine].min()) - window, float(cols["t"][mine].max()) + window
         others = list(
-            Fix.objects.filter(subject_id__in=entry.co_offenders, at__gte=_aware(t0), at__lte=_aware(t1)).values_list(
+            Fix.objects.filter(device_id__in=entry.co_devices, at__gte=_aware(t0), at__lte=_aware(t1)).values_list(
                 "subject_id", "at", "wlat", "wlon"
             )
         )

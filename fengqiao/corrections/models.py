@@ -499,42 +499,61 @@ class FixQuerySet(ScopedQuerySet):
 
 @register_scoped
 class Fix(models.Model):
-    """One location fix from a device under a measure. Kept lean (no foreign-key constraints to
-    check on insert, ids only) because it is the platform's biggest and fastest-growing table;
-    `(device, seq)` is unique, which makes a resent batch store nothing twice."""
+    """One location fix from a device under a measure. The platform's biggest and fastest-growing
+    table, so it is kept lean: the primary key is `(device, seq)` (which also makes a resent batch
+    store nothing twice), the other references are plain ids without constraints or indexes, and
+    time ranges use a BRIN index on PostgreSQL (see migration 0003): every further B-tree index
+    would cost ingest a sizeable share of its rate. Reads go by device (see `DeviceBinding`)."""
 
     scope_module = Module.CORRECTIONS
 
-    id = models.BigAutoField(primary_key=True)
+    pk = models.CompositePrimaryKey("device", "seq")
     office = models.ForeignKey(
-        "orgs.OrgNode", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("office")
+        "orgs.OrgNode",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("office"),
     )
     device = models.ForeignKey(
-        Device, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("device")
+        Device,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("device"),
     )
     measure = models.ForeignKey(
         PositioningMeasure,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
         verbose_name=_("measure"),
     )
     subject = models.ForeignKey(
-        Subject, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", verbose_name=_("subject")
+        Subject,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("subject"),
     )
     seq = models.BigIntegerField(_("sequence number"))
     at = models.DateTimeField(_("time"))
     lat = models.FloatField(_("latitude (as sent)"))
     lon = models.FloatField(_("longitude (as sent)"))
-    datum = models.PositiveSmallIntegerField(_("datum"), help_text="0 WGS-84, 1 GCJ-02")
+    datum = models.SmallIntegerField(_("datum"), help_text="0 WGS-84, 1 GCJ-02")
     wlat = models.FloatField(_("latitude (WGS-84)"))
     wlon = models.FloatField(_("longitude (WGS-84)"))
     accuracy = models.FloatField(_("accuracy (metres)"), null=True)
-    source = models.PositiveSmallIntegerField(_("source"), help_text="0 GPS, 1 cell, 2 WiFi")
-    battery = models.PositiveSmallIntegerField(_("battery (%)"), null=True)
+    source = models.SmallIntegerField(_("source"), help_text="0 GPS, 1 cell, 2 WiFi")
+    battery = models.SmallIntegerField(_("battery (%)"), null=True)
     tamper = models.BooleanField(_("tamper"), default=False)
-    # 0 inside, 1 outside the permitted area (beyond the buffer), 2 inside a banned place, 3 both.
-    flags = models.PositiveSmallIntegerField(_("flags"), default=0)
+    # Bits: 1 outside the permitted area (beyond the buffer), 2 inside a banned place, 4 low battery,
+    # 8 tamper.
+    flags = models.SmallIntegerField(_("flags"), default=0)
     received_at = models.DateTimeField(_("received at"))
 
     objects = models.Manager.from_queryset(FixQuerySet)()
@@ -542,8 +561,6 @@ class Fix(models.Model):
     class Meta:
         verbose_name = _("location fix")
         verbose_name_plural = _("location fixes")
-        constraints = [models.UniqueConstraint(fields=["device", "seq"], name="fix_device_seq_unique")]
-        indexes = [models.Index(fields=["subject", "at"], name="fix_subject_at")]
 
     def __str__(self):
         return f"{self.device_id}#{self.seq}"
@@ -554,11 +571,35 @@ class Fix(models.Model):
         from fengqiao.orgs.models import OrgKind
 
         if node.kind == OrgKind.VILLAGE:
-            return models.Q(pk__in=[])
+            return models.Q(office_id__in=[])
         if node.kind == OrgKind.TOWN:
             return models.Q(office_id=node.pk)
         ids = offices_under(node)
         return models.Q(office__isnull=False) if ids is None else models.Q(office_id__in=ids)
+
+
+class DeviceBinding(TenantModel):
+    """Which device tracked which subject under which measure, and when: the way from a subject to
+    its fixes (which are keyed by device)."""
+
+    scope_module = Module.CORRECTIONS
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="bindings", verbose_name=_("device"))
+    measure = models.ForeignKey(
+        PositioningMeasure, on_delete=models.PROTECT, related_name="bindings", verbose_name=_("measure")
+    )
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    bound_at = models.DateTimeField(_("bound at"))
+    unbound_at = models.DateTimeField(_("unbound at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device binding")
+        verbose_name_plural = _("device bindings")
+        ordering = ["-bound_at", "-id"]
+        indexes = [models.Index(fields=["subject", "bound_at"], name="binding_subject")]
+
+    def __str__(self):
+        return f"{self.device} → {self.subject}"
 
 
 class IngestRefusal(models.Model):

@@ -19,7 +19,18 @@ from fengqiao.core.permissions import Action, Role
 from fengqiao.orgs.models import OrgKind, OrgNode
 
 from . import codes, policy
-from .models import Alert, Contact, Device, Fence, Fix, Leave, PositioningMeasure, Subject, SupervisionLevel
+from .models import (
+    Alert,
+    Contact,
+    Device,
+    DeviceBinding,
+    Fence,
+    Fix,
+    Leave,
+    PositioningMeasure,
+    Subject,
+    SupervisionLevel,
+)
 from .phases import intake_deadline, phase_of, phase_q
 
 S = codes.Status
@@ -228,13 +239,19 @@ TRACK_MAX_POINTS = 20_000
 def track(user, subject: Subject, since: datetime.datetime, until: datetime.datetime):
     """A subject's fixes in a time range (at most TRACK_MAX_POINTS, evenly thinned) with the fences
     in force; location data only for those who may see sensitive corrections data."""
+    devices = list(
+        DeviceBinding.objects.filter(subject=subject, bound_at__lt=until)
+        .filter(Q(unbound_at__isnull=True) | Q(unbound_at__gte=since))
+        .values_list("device_id", flat=True)
+        .distinct()
+    )
     fixes = (
         Fix.objects.visible_to(user)
-        .filter(subject_id=subject.pk, at__gte=since, at__lt=until)
+        .filter(device_id__in=devices, subject_id=subject.pk, at__gte=since, at__lt=until)
         .order_by("at")
         .values_list("at", "wlat", "wlon", "flags", "seq", "accuracy", "battery")
     )
-    points = list(fixes[: TRACK_MAX_POINTS * 4])
+    points = list(fixes[: TRACK_MAX_POINTS * 4]) if devices else []
     if len(points) > TRACK_MAX_POINTS:
         step = math.ceil(len(points) / TRACK_MAX_POINTS)
         points = points[::step]
@@ -362,10 +379,13 @@ def positioning_figures(subject_qs, start: datetime.date, end: datetime.date, no
     if not measures:
         return {"measures": 0, "covered": 0, "coverage": None, "expected": 0, "received": 0, "success": None}
     tz = timezone.get_current_timezone()
+    devices = list(
+        DeviceBinding.objects.filter(measure_id__in=[m["pk"] for m in measures]).values_list("device_id", flat=True)
+    )
     received = dict(
-        Fix.objects.filter(subject_id__in={m["subject_id"] for m in measures}, at__gte=t0, at__lt=t1)
+        Fix.objects.filter(device_id__in=devices, at__gte=t0, at__lt=t1)
         .values("measure_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("seq"))
         .values_list("measure_id", "n")
     )
     expected_total = received_total = 0
@@ -389,12 +409,12 @@ def positioning_figures(subject_qs, start: datetime.date, end: datetime.date, no
             "measure_id", flat=True
         )
     )
+    live_devices = list(Device.objects.filter(measure_id__in=list(bound), retired=False).values_list("pk", flat=True))
     reporting = set(
-        Fix.objects.filter(
-            subject_id__in=[m["subject_id"] for m in in_force], at__gte=window_start, at__lt=t1,
-            measure_id__in=list(bound),
-        ).values_list("measure_id", flat=True).distinct()
-    )  # fmt: skip
+        Fix.objects.filter(device_id__in=live_devices, at__gte=window_start, at__lt=t1, measure_id__in=list(bound))
+        .values_list("measure_id", flat=True)
+        .distinct()
+    )
     subjects_in_force = {m["subject_id"] for m in in_force}
     covered = {m["subject_id"] for m in in_force if m["pk"] in reporting}
     return {

@@ -29,6 +29,7 @@ from .models import (
     Contact,
     CoOffenderLink,
     Device,
+    DeviceBinding,
     Fence,
     Fix,
     IngestGeneration,
@@ -727,7 +728,9 @@ def residence_change(
             rows.exclude(office_id=subject.office_id).update(office_id=subject.office_id)
         AlertEvent.objects.filter(alert__subject=subject).update(org_id=subject.office_id, office_id=subject.office_id)
         ResidenceChange.objects.filter(pk=change.pk).update(office_id=subject.office_id)
-        Fix.objects.filter(subject_id=subject.pk).update(office_id=subject.office_id)
+        devices = DeviceBinding.objects.filter(subject=subject).values_list("device_id", flat=True)
+        Fix.objects.filter(device_id__in=list(devices), subject_id=subject.pk).update(office_id=subject.office_id)
+        DeviceBinding.objects.filter(subject=subject).update(org_id=subject.office_id, office_id=subject.office_id)
         subject.worker = selectors.suggest_worker(subject.office_id)
         subject.save(update_fields=["worker", "updated_at"])
         _bump_generation()
@@ -1010,6 +1013,7 @@ def _end_measure(actor, measure: PositioningMeasure, on, reason: str):
         device.measure = None
         device.bound_at = None
         device.save(update_fields=["measure", "bound_at", "updated_at"])
+    DeviceBinding.objects.filter(measure=measure, unbound_at__isnull=True).update(unbound_at=timezone.now())
     _event(
         actor,
         measure.subject,
@@ -1077,9 +1081,14 @@ def device_bind(*, actor, device: Device, measure: PositioningMeasure) -> Device
         if current.status == codes.MeasureStatus.APPROVED and not current.ended_on and current.end >= _today():
             raise DomainError(_("The device is bound to another measure in force."), field="device")
     before = audit.snapshot(device)
+    now = timezone.now()
+    DeviceBinding.objects.filter(device=device, unbound_at__isnull=True).update(unbound_at=now)
     device.measure = measure
-    device.bound_at = timezone.now()
+    device.bound_at = now
     device.save()
+    DeviceBinding.objects.create(
+        device=device, measure=measure, subject_id=measure.subject_id, org_id=device.org_id, bound_at=now
+    )
     _event(actor, measure.subject, codes.EventKind.DEVICE, _("Device %(id)s bound") % {"id": device.identifier})
     audit.record_update(actor=actor, action="corrections.device.bind", obj=device, before=before)
     _bump_generation()
@@ -1097,6 +1106,7 @@ def device_unbind(*, actor, device: Device, reason: str) -> Device:
     device.measure = None
     device.bound_at = None
     device.save()
+    DeviceBinding.objects.filter(device=device, unbound_at__isnull=True).update(unbound_at=timezone.now())
     _event(
         actor,
         subject,

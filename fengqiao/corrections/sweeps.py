@@ -9,11 +9,21 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import codes, policy
-from .models import Alert, AlertEvent, Device, Fix, Leave, PositioningMeasure, Subject, SupervisionLevel
+from .models import (
+    Alert,
+    AlertEvent,
+    Device,
+    DeviceBinding,
+    Fix,
+    Leave,
+    PositioningMeasure,
+    Subject,
+    SupervisionLevel,
+)
 from .services import _bump_generation, alert_raise
 
 S = codes.Status
@@ -91,14 +101,10 @@ def sweep_signal(now: datetime.datetime | None = None) -> int:
     )
     if not devices:
         return 0
-    # The newest fix per device, read through the (subject, at) index and bounded to the last day.
+    # The newest fix per device: one probe of the (device, seq) key each, in one statement.
+    newest = Fix.objects.filter(device_id=OuterRef("pk")).order_by("-seq").values("at")[:1]
     recent = dict(
-        Fix.objects.filter(
-            subject_id__in=[d.measure.subject_id for d in devices], at__gte=now - datetime.timedelta(days=1)
-        )
-        .values("device_id")
-        .annotate(last=Max("at"))
-        .values_list("device_id", "last")
+        Device.objects.filter(pk__in=[d.pk for d in devices]).annotate(last=Subquery(newest)).values_list("pk", "last")
     )
     raised = 0
     for device in devices:
@@ -146,9 +152,15 @@ def roll_measures(today: datetime.date | None = None) -> int:
         ext = PositioningMeasure.objects.filter(
             extends=device.measure, status=codes.MeasureStatus.APPROVED, ended_on__isnull=True
         ).first()
+        now = timezone.now()
+        DeviceBinding.objects.filter(device=device, unbound_at__isnull=True).update(unbound_at=now)
         device.measure = ext if ext is not None and ext.end >= today else None
         if device.measure is None:
             device.bound_at = None
+        else:
+            DeviceBinding.objects.create(
+                device=device, measure=ext, subject_id=ext.subject_id, org_id=device.org_id, bound_at=now
+            )
         device.save(update_fields=["measure", "bound_at", "updated_at"])
         moved += 1
     if moved:
@@ -157,17 +169,27 @@ def roll_measures(today: datetime.date | None = None) -> int:
 
 
 def purge_locations(now: datetime.datetime | None = None, batch: int = 50_000) -> int:
-    """Delete fixes older than the retention period, subject by subject (bounded by the index)."""
+    """Delete fixes older than the retention period, device by device through the key (and the
+    BRIN index on time on PostgreSQL), in bounded chunks."""
+    from django.db import connection
+
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=policy.current().location_retention_days)
     deleted = 0
-    subjects = PositioningMeasure.objects.filter(start__lt=cutoff.date()).values_list("subject_id", flat=True)
-    for subject_id in set(subjects):
+    table = Fix._meta.db_table
+    devices = set(DeviceBinding.objects.filter(bound_at__lt=cutoff).values_list("device_id", flat=True))
+    for device_id in devices:
         while True:
-            ids = list(Fix.objects.filter(subject_id=subject_id, at__lt=cutoff).values_list("pk", flat=True)[:batch])
-            if not ids:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE device_id = %s AND seq IN "  # noqa: S608
+                    f"(SELECT seq FROM {table} WHERE device_id = %s AND at < %s LIMIT %s)",
+                    [device_id, device_id, cutoff, batch],
+                )
+                count = cursor.rowcount
+            deleted += count
+            if count < batch:
                 break
-            deleted += Fix.objects.filter(pk__in=ids).delete()[0]
     return deleted
 
 
