@@ -17,6 +17,7 @@ extends that alert; so a shuffled, replayed stream raises each alert exactly onc
 from __future__ import annotations
 
 import datetime
+import itertools
 import threading
 import time
 import weakref
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import orjson
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -104,6 +105,7 @@ class Entry:
     leaves: list[tuple[float, float]] = field(default_factory=list)
     co_subjects: tuple[int, ...] = ()
     co_devices: tuple[int, ...] = ()
+    max_seq: int = -1
 
 
 SPECIAL_LEAVE, SPECIAL_BANNED, SPECIAL_CO = 1, 2, 4
@@ -131,10 +133,15 @@ class DeviceMap:
         self.office_paths: dict[int, str] = {}
         self.scope_cache: dict[str, np.ndarray] = {}
         self.policy: Policy | None = None
+        self.a_maxseq = np.zeros(0, dtype=np.int64)
         self._columns()
 
     def _columns(self):
         e = self.entries
+        # The highest stored sequence number per device, kept across reloads of new entries.
+        known = self.a_maxseq
+        self.a_maxseq = np.array([x.max_seq for x in e], dtype=np.int64)
+        self.a_maxseq[: known.size] = np.maximum(self.a_maxseq[: known.size], known)
         self.a_device = np.array([x.device_id for x in e], dtype=np.int64)
         self.a_office = np.array([x.office_id for x in e], dtype=np.int64)
         self.a_subject = np.array([x.subject_id for x in e], dtype=np.int64)
@@ -165,14 +172,13 @@ class DeviceMap:
 
     def slots_for(self, identifiers: list) -> np.ndarray:
         """The slot of each identifier (-1 when not registered), loading unseen ones in one query."""
-        slots, unknown = self.slots, self.unknown
-        missing = {d for d in identifiers if d not in slots and d not in unknown and type(d) is str}
+        if set(map(type, identifiers)) != {str}:
+            identifiers = [d if type(d) is str else "" for d in identifiers]
+        missing = set(identifiers).difference(self.slots, self.unknown)
+        missing.discard("")
         if missing:
             self._load(list(missing))
-            slots = self.slots
-        return np.fromiter(
-            (slots.get(d, -1) if type(d) is str else -1 for d in identifiers), np.int64, len(identifiers)
-        )
+        return np.array(list(map(self.slots.get, identifiers, itertools.repeat(-1))), dtype=np.int64)
 
     def in_scope(self, token_path: str) -> np.ndarray:
         """Per slot: whether the device's office lies in the gateway's subtree."""
@@ -184,8 +190,12 @@ class DeviceMap:
         return cached
 
     def _load(self, identifiers: list[str]):
+        newest = Fix.objects.filter(device_id=OuterRef("pk")).order_by("-seq").values("seq")[:1]
         rows = list(
-            Device.objects.filter(identifier__in=identifiers, retired=False).values(
+            Device.objects.filter(identifier__in=identifiers, retired=False)
+            .annotate(max_seq=Subquery(newest))
+            .values(
+                "max_seq",
                 "identifier", "pk", "office_id", "office__path", "bound_at", "measure_id",
                 "measure__status", "measure__ended_on", "measure__start", "measure__end",
                 "measure__subject_id", "measure__subject__org_id",
@@ -251,7 +261,12 @@ class DeviceMap:
             ).values_list("device_id", "subject_id"):
                 co_devices.setdefault(subject_id, []).append(device_id)
         for r in rows:
-            entry = Entry(identifier=r["identifier"], device_id=r["pk"], office_id=r["office_id"])
+            entry = Entry(
+                identifier=r["identifier"],
+                device_id=r["pk"],
+                office_id=r["office_id"],
+                max_seq=r["max_seq"] if r["max_seq"] is not None else -1,
+            )
             if r["measure_id"]:
                 subject_id = r["measure__subject_id"]
                 start = max(_epoch(r["measure__start"]), r["bound_at"].timestamp() if r["bound_at"] else 0)
@@ -531,8 +546,12 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
         }
         co_rows = np.flatnonzero((dmap.a_special[s_ok] & SPECIAL_CO) > 0) if m else np.zeros(0, np.int64)
         entries = dmap.entries
+        # Sequence numbers above the highest this worker knows for each device are new unless
+        # another worker stored them meanwhile: those batches go straight into the table (the
+        # unique key still guards it, and a clash falls back to the skip-duplicates path).
+        likely_new = bool(m) and bool((cols["seq"] > dmap.a_maxseq[s_ok]).all())
         with transaction.atomic():
-            stored = _write(cols) if m else 0
+            stored = _write(cols, likely_new=likely_new) if m else 0
             alerts: list[int] = []
             flagged = np.flatnonzero(flags)
             if flagged.size:
@@ -542,6 +561,8 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
             refused = _refusals(reason, bad, dev, seq, items) if reason.any() else []
             if refused:
                 _count_refusals(token, refused, now)
+        if m:
+            np.maximum.at(dmap.a_maxseq, s_ok, cols["seq"])
     return IngestResult(
         received=n, stored=stored, duplicates=m - stored + in_batch_duplicates, refused=refused, alerts=alerts
     )
@@ -611,26 +632,89 @@ _PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, 
 _PG_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 
-def _pg_binary(cols: dict) -> bytes:
-    """The batch as PostgreSQL's binary COPY format, built column-wise by numpy."""
-    rows = np.empty(cols["seq"].size, dtype=_PG_ROW)
-    rows["n"] = 16
-    sizes = {"datum": 2, "src": 2, "bat": 2, "flags": 2, "tamper": 1}
-    names = ["office", "device", "measure", "subject", "seq", "at", "lat", "lon", "datum", "wlat", "wlon", "acc",
-             "src", "bat", "tamper", "flags"]  # fmt: skip
-    for k, name in enumerate(names):
-        rows[f"l{k}"] = sizes.get(name, 8)
+def _pg_binary(cols: dict, *, received: bool = False) -> bytes:
+    """The batch as PostgreSQL's binary COPY format, built column-wise by numpy. With `received`,
+    for the fix table itself: unreported accuracy and battery become NULL and the receipt time is
+    appended (the staging table keeps NaN and -1 in fixed-width columns instead)."""
+    n = cols["seq"].size
+    acc_null = np.isnan(cols["acc"]) if received else np.zeros(n, dtype=np.bool_)
+    bat_null = (cols["bat"] < 0) if received else np.zeros(n, dtype=np.bool_)
+    if received and (acc_null.any() or bat_null.any()):
+        # Rows with NULLs differ in width: build those few one by one, the rest in bulk.
+        plain = ~(acc_null | bat_null)
+        parts = [_pg_rows({k: v[plain] for k, v in cols.items()}, received)] if plain.any() else []
+        for i in np.flatnonzero(~plain):
+            parts.append(_pg_row_with_nulls({k: v[i] for k, v in cols.items()}, acc_null[i], bat_null[i]))
+        return _PG_HEADER + b"".join(parts) + _PG_TRAILER
+    return _PG_HEADER + _pg_rows(cols, received) + _PG_TRAILER
+
+
+_RECEIVED_ROW = np.dtype(_PG_ROW.descr[:1] + _PG_ROW.descr[1:] + [("l16", ">i4"), ("received", ">i8")])
+
+
+def _pg_rows(cols: dict, received: bool) -> bytes:
+    rows = np.empty(cols["seq"].size, dtype=_RECEIVED_ROW if received else _PG_ROW)
+    rows["n"] = 17 if received else 16
+    for k, name in enumerate(_NAMES):
+        rows[f"l{k}"] = _SIZES.get(name, 8)
         if name == "at":
             rows["at"] = np.round((cols["t"] - _PG_EPOCH) * 1e6).astype(np.int64)
         else:
             rows[name] = cols[name]
-    return _PG_HEADER + rows.tobytes() + _PG_TRAILER
+    if received:
+        rows["l16"] = 8
+        rows["received"] = int((time.time() - _PG_EPOCH) * 1e6)
+    return rows.tobytes()
 
 
-def _write(cols: dict) -> int:
-    if connection.vendor == "postgresql":
-        return _write_pg(cols)
-    return _write_sqlite(cols)
+def _pg_row_with_nulls(row: dict, acc_null: bool, bat_null: bool) -> bytes:
+    out = [(17).to_bytes(2, "big")]
+    for name in _NAMES:
+        if (name == "acc" and acc_null) or (name == "bat" and bat_null):
+            out.append((-1).to_bytes(4, "big", signed=True))
+            continue
+        if name == "at":
+            out.append(
+                (8).to_bytes(4, "big") + round((float(row["t"]) - _PG_EPOCH) * 1e6).to_bytes(8, "big", signed=True)
+            )
+            continue
+        value = row[name]
+        if name in ("lat", "lon", "wlat", "wlon", "acc"):
+            data = np.array(value, dtype=">f8").tobytes()
+        elif name == "tamper":
+            data = bytes([1 if value else 0])
+        else:
+            data = int(value).to_bytes(_SIZES.get(name, 8), "big", signed=True)
+        out.append(len(data).to_bytes(4, "big") + data)
+    out.append((8).to_bytes(4, "big") + int((time.time() - _PG_EPOCH) * 1e6).to_bytes(8, "big", signed=True))
+    return b"".join(out)
+
+
+_NAMES = ["office", "device", "measure", "subject", "seq", "at", "lat", "lon", "datum", "wlat", "wlon", "acc",
+          "src", "bat", "tamper", "flags"]  # fmt: skip
+_SIZES = {"datum": 2, "src": 2, "bat": 2, "flags": 2, "tamper": 1}
+
+
+def _write(cols: dict, *, likely_new: bool = False) -> int:
+    """Store the rows, skipping any (device, seq) already stored; returns how many were new."""
+    if connection.vendor != "postgresql":
+        return _write_sqlite(cols)
+    if likely_new:
+        try:
+            with transaction.atomic():
+                return _copy_direct(cols)
+        except IntegrityError:
+            pass  # some were stored meanwhile: take the path that skips them
+    return _write_pg(cols)
+
+
+def _copy_direct(cols: dict) -> int:
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            f"COPY {Fix._meta.db_table} ({_COLUMNS}, received_at) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(_pg_binary(cols, received=True))
+        return cols["seq"].size
 
 
 def _write_pg(cols: dict) -> int:

@@ -310,3 +310,13 @@ def test_alert_lifecycle_and_illegal_steps(world, tracked):
     # Another office's worker cannot touch it.
     with pytest.raises(services.Forbidden):
         services.alert_handle(actor=people(world)["worker_b"], alert=alert, action_taken="x", result="y")
+
+
+def test_unreported_accuracy_and_battery_are_stored_as_null_on_every_path(tracked):
+    _subject, _measure, device = tracked
+    now = time.time()
+    mixed = [fix(device, 1, t=now - 30), fix(device, 2, t=now - 20, accuracy=7.5, battery=64)]
+    ingest(token=None, body={"fixes": mixed})  # new sequence numbers: written directly
+    ingest(token=None, body={"fixes": [*mixed, fix(device, 3, t=now - 10, battery=50)]})  # a replay: skip path
+    stored = {f.seq: (f.accuracy, f.battery) for f in Fix.objects.filter(device=device)}
+    assert stored == {1: (None, None), 2: (7.5, 64), 3: (None, 50)}
