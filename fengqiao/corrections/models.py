@@ -566,6 +566,15 @@ class Fix(models.Model):
         return f"{self.device_id}#{self.seq}"
 
     @classmethod
+    def follow_village_move(cls, village, office_id: int):
+        """The fixes of the subjects living in a village that moves to another office follow it
+        (run after the subjects themselves have moved)."""
+        subjects = Subject.objects.filter(org_id=village.pk).values_list("pk", flat=True)
+        bindings = DeviceBinding.objects.filter(subject_id__in=subjects).values_list("device_id", "subject_id")
+        for device_id, subject_id in bindings:
+            cls._base_manager.filter(device_id=device_id, subject_id=subject_id).update(office_id=office_id)
+
+    @classmethod
     def scope_q(cls, node):
         from fengqiao.core.models import offices_under
         from fengqiao.orgs.models import OrgKind

@@ -182,6 +182,10 @@ def _retarget_office(village: OrgNode, office_id: int):
             continue
         if model._meta.label == "core.AuditEvent":
             continue  # the trail keeps where things happened at the time
+        if hasattr(model, "follow_village_move"):
+            # Rows keyed by office only (location fixes) know how to find the village's rows.
+            model.follow_village_move(village, office_id)
+            continue
         model._base_manager.filter(org_id=village.pk).update(office_id=office_id)
 
 
