@@ -23,6 +23,7 @@ import time
 import weakref
 import zoneinfo
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import orjson
@@ -352,22 +353,29 @@ def _numbers(values: list, bad: dict, code: str, *, optional=False) -> np.ndarra
     return out
 
 
+def _field(items: list, key: str) -> list:
+    """One field of every fix (None where absent), read in C when every fix has it."""
+    try:
+        return list(map(itemgetter(key), items))
+    except KeyError:
+        return [f.get(key) for f in items]
+
+
 def _columns(items: list):
     """The batch as typed columns, and the index and reason of each malformed fix."""
     n = len(items)
     bad: dict[int, str] = {}
-    if not all(type(f) is dict for f in items):
+    if n and set(map(type, items)) != {dict}:
         items = [f if type(f) is dict else {} for f in items]
         for i, f in enumerate(items):
             if not f:
                 bad[i] = "not_object"
-    get = dict.get
-    dev = [get(f, "device") for f in items]
+    dev = _field(items, "device")
     if n and not (set(map(type, dev)) == {str} and min(map(len, dev)) > 0 and max(map(len, dev)) <= 64):
         for i, d in enumerate(dev):
             if type(d) is not str or not 0 < len(d) <= 64:
                 bad.setdefault(i, "device")
-    raw_seq = [get(f, "seq") for f in items]
+    raw_seq = _field(items, "seq")
     try:
         if set(map(type, raw_seq)) != {int}:
             raise TypeError
@@ -381,7 +389,7 @@ def _columns(items: list):
                 bad.setdefault(i, "seq")
     for i in np.flatnonzero((seq < 0) | (seq >= 2**62)):
         bad.setdefault(int(i), "seq")
-    raw_t = [get(f, "time") for f in items]
+    raw_t = _field(items, "time")
     if set(map(type, raw_t)) == {int}:
         t = np.array(raw_t, dtype=np.float64) / 1000.0
     else:
@@ -392,11 +400,11 @@ def _columns(items: list):
                 bad.setdefault(i, "time")
             else:
                 t[i] = ts
-    lat = _numbers([get(f, "lat") for f in items], bad, "coordinates")
-    lon = _numbers([get(f, "lon") for f in items], bad, "coordinates")
+    lat = _numbers(_field(items, "lat"), bad, "coordinates")
+    lon = _numbers(_field(items, "lon"), bad, "coordinates")
     for i in np.flatnonzero(~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))):
         bad.setdefault(int(i), "coordinates")
-    raw_datum = [get(f, "datum") for f in items]
+    raw_datum = _field(items, "datum")
     kinds = set(raw_datum)
     if kinds <= {None, "WGS84"}:
         datum = np.zeros(n, dtype=np.int16)
@@ -409,7 +417,7 @@ def _columns(items: list):
                 datum[i] = _DATUMS[v]
             else:
                 bad.setdefault(i, "datum")
-    raw_src = [get(f, "source") for f in items]
+    raw_src = _field(items, "source")
     src = np.zeros(n, dtype=np.int16)
     if not set(raw_src) <= {None, "gps"}:
         for i, v in enumerate(raw_src):
@@ -419,10 +427,10 @@ def _columns(items: list):
                 src[i] = _SOURCES[v]
             else:
                 bad.setdefault(i, "source")
-    acc = _numbers([get(f, "accuracy") for f in items], bad, "accuracy", optional=True)
+    acc = _numbers(_field(items, "accuracy"), bad, "accuracy", optional=True)
     for i in np.flatnonzero((acc < 0) | (acc >= 1e6)):
         bad.setdefault(int(i), "accuracy")
-    raw_bat = [get(f, "battery") for f in items]
+    raw_bat = _field(items, "battery")
     if set(map(type, raw_bat)) == {int}:
         bat = np.array(raw_bat, dtype=np.int64)
     else:
@@ -434,7 +442,7 @@ def _columns(items: list):
                 bad.setdefault(i, "battery")
     for i in np.flatnonzero((bat > 100) | (bat < -1)):
         bad.setdefault(int(i), "battery")
-    raw_tamper = [get(f, "tamper") for f in items]
+    raw_tamper = _field(items, "tamper")
     kinds = set(map(type, raw_tamper))
     if kinds <= {type(None)}:
         tamper = np.zeros(n, dtype=np.bool_)
