@@ -163,7 +163,7 @@ def seed(ctx):
     for office in ctx.offices:
         if office.pk in city_ids:
             # One office carries more than its single worker may (1:50), so the shortfall shows.
-            count = 58 if office.pk == crowded else ctx.rng.randint(12, 24)
+            count = 66 if office.pk == crowded else ctx.rng.randint(12, 24)
             detailed = True
         else:
             count, detailed = ctx.rng.randint(5, 11), False

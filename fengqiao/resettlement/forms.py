@@ -14,6 +14,8 @@ from fengqiao.orgs.models import OrgKind, OrgNode
 from . import codes, selectors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The situation fields start empty: a default would be recorded whenever nobody looked at it.
+BLANK = ("", "---------")
 STALE_FORM = _("This form is out of date: reload the page and try again.")
 
 
@@ -26,9 +28,7 @@ class WorkerChoiceField(forms.ModelChoiceField):
 
 
 class VersionMixin(forms.Form):
-    version = forms.CharField(
-        widget=forms.HiddenInput, required=False, error_messages={"required": STALE_FORM, "invalid": STALE_FORM}
-    )
+    version = forms.CharField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM})
 
 
 def places_for(actor, action, office=None):
@@ -54,8 +54,8 @@ class PersonForm(BootstrapMixin, VersionMixin, forms.Form):
         queryset=OrgNode.objects.none(),
         help_text=_("The village or community where the person lives; the office if not yet known."),
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
-    gender = forms.ChoiceField(label=_("Gender"), choices=codes.Gender.choices)
+    name = forms.CharField(label=_("Full name"), max_length=50)
+    gender = forms.ChoiceField(label=_("Gender"), choices=[BLANK, *codes.Gender.choices])
     id_number = forms.CharField(label=_("ID number"), max_length=18, validators=[validate_id_number])
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False, validators=[validate_phone])
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
@@ -83,9 +83,9 @@ class PersonForm(BootstrapMixin, VersionMixin, forms.Form):
     level_reason = forms.CharField(
         label=_("Grounds of the assessment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    employment = forms.ChoiceField(label=_("Employment"), choices=codes.Employment.choices)
-    housing = forms.ChoiceField(label=_("Housing"), choices=codes.Housing.choices)
-    assistance = forms.ChoiceField(label=_("Social assistance"), choices=codes.Assistance.choices)
+    employment = forms.ChoiceField(label=_("Employment"), choices=[BLANK, *codes.Employment.choices])
+    housing = forms.ChoiceField(label=_("Housing"), choices=[BLANK, *codes.Housing.choices])
+    assistance = forms.ChoiceField(label=_("Social assistance"), choices=[BLANK, *codes.Assistance.choices])
     worker = WorkerChoiceField(
         label=_("Resettlement worker"),
         queryset=User.objects.none(),

@@ -24,7 +24,7 @@ class ReleasedPerson(TenantModel):
 
     scope_module = Module.RESETTLEMENT
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=codes.Gender.choices)
     id_number = models.CharField(_("ID number"), max_length=18, validators=[validate_id_number])
     phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[validate_phone])
@@ -175,8 +175,8 @@ class LevelChange(PersonChild):
         ReleasedPerson, on_delete=models.CASCADE, related_name="level_changes", verbose_name=_("person")
     )
     date = models.DateField(_("date"))
-    from_level = models.CharField(_("from"), max_length=2, choices=codes.Level.choices, blank=True)
-    to_level = models.CharField(_("to"), max_length=2, choices=codes.Level.choices)
+    from_level = models.CharField(_("previous level"), max_length=2, choices=codes.Level.choices, blank=True)
+    to_level = models.CharField(_("new level"), max_length=2, choices=codes.Level.choices)
     reason = models.TextField(_("reason"))
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

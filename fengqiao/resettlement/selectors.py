@@ -84,7 +84,7 @@ def person_filter(
 
 
 def person_search(principal, *, cursor=None, size=None, **filters):
-    qs = person_filter(principal, **filters).select_related("org", "worker")
+    qs = person_filter(principal, **filters).select_related("org", "office", "worker")
     return keyset_paginate(qs, ordering=LIST_ORDERING, cursor=cursor, size=size)
 
 

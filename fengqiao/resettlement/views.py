@@ -116,7 +116,7 @@ class PersonExportView(ModuleMixin, View):
             )
             return redirect(f"{reverse('resettlement:list')}?{request.GET.urlencode()}")
         headers = [
-            _("Name"),
+            _("Full name"),
             _("Gender"),
             _("ID number"),
             _("Phone"),

@@ -366,3 +366,14 @@ def test_home_summary(world, client_for, people, worker_a):
     assert all(len(f) == 4 for f in figures)
     home = client_for(worker_a).get("/")
     assert home.status_code == 200 and reverse("resettlement:list") in home.content.decode()
+
+
+def test_a_step_without_the_version_is_refused_as_out_of_date(world, client_for, people):
+    person = people["key"]
+    r = client_for(world.director_a).post(
+        reverse("resettlement:step_level", args=[person.pk]),
+        {"level-level": codes.Level.GENERAL, "level-reason": "表现稳定", "level-date": TODAY.isoformat()},
+    )
+    assert r.status_code == 400 and "version" in dict(r.context["steps"])["level"].errors
+    person.refresh_from_db()
+    assert person.level == codes.Level.KEY
