@@ -558,17 +558,25 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
         # another worker stored them meanwhile: those batches go straight into the table (the
         # unique key still guards it, and a clash falls back to the skip-duplicates path).
         likely_new = bool(m) and bool((cols["seq"] > dmap.a_maxseq[s_ok]).all())
-        with transaction.atomic():
-            stored = _write(cols, likely_new=likely_new) if m else 0
-            alerts: list[int] = []
-            flagged = np.flatnonzero(flags)
-            if flagged.size:
-                alerts += _detect_runs(cols, flagged, entries, s_ok, pol)
-            if co_rows.size:
-                alerts += _detect_co_offenders(cols, co_rows, entries, s_ok, pol)
-            refused = _refusals(reason, bad, dev, seq, items) if reason.any() else []
-            if refused:
-                _count_refusals(token, refused, now)
+        refused = _refusals(reason, bad, dev, seq, items) if reason.any() else []
+        for direct in (True, False) if likely_new else (False,):
+            try:
+                with transaction.atomic():
+                    stored = _write(cols, direct=direct) if m else 0
+                    alerts: list[int] = []
+                    flagged = np.flatnonzero(flags)
+                    if flagged.size:
+                        alerts += _detect_runs(cols, flagged, entries, s_ok, pol)
+                    if co_rows.size:
+                        alerts += _detect_co_offenders(cols, co_rows, entries, s_ok, pol)
+                    if refused:
+                        _count_refusals(token, refused, now)
+                break
+            except IntegrityError:
+                # COPY met rows another worker stored meanwhile; the transaction is void, so the
+                # whole batch goes again through the path that skips stored rows.
+                if not direct:
+                    raise
         if m:
             np.maximum.at(dmap.a_maxseq, s_ok, cols["seq"])
     return IngestResult(
@@ -703,25 +711,28 @@ _NAMES = ["office", "device", "measure", "subject", "seq", "at", "lat", "lon", "
 _SIZES = {"datum": 2, "src": 2, "bat": 2, "flags": 2, "tamper": 1}
 
 
-def _write(cols: dict, *, likely_new: bool = False) -> int:
-    """Store the rows, skipping any (device, seq) already stored; returns how many were new."""
+def _write(cols: dict, *, direct: bool = False) -> int:
+    """Store the rows, skipping any (device, seq) already stored; returns how many were new. With
+    `direct` (PostgreSQL), COPY straight into the table: a clash raises IntegrityError."""
     if connection.vendor != "postgresql":
         return _write_sqlite(cols)
-    if likely_new:
-        try:
-            with transaction.atomic():
-                return _copy_direct(cols)
-        except IntegrityError:
-            pass  # some were stored meanwhile: take the path that skips them
+    if direct:
+        return _copy_direct(cols)
     return _write_pg(cols)
 
 
 def _copy_direct(cols: dict) -> int:
+    import psycopg
+
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            f"COPY {Fix._meta.db_table} ({_COLUMNS}, received_at) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.write(_pg_binary(cols, received=True))
+        try:
+            with cursor.cursor.copy(
+                f"COPY {Fix._meta.db_table} ({_COLUMNS}, received_at) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.write(_pg_binary(cols, received=True))
+        except psycopg.IntegrityError as exc:
+            # The raw COPY bypasses Django's error wrapping: say it the way callers catch it.
+            raise IntegrityError(str(exc)) from exc
         return cols["seq"].size
 
 
@@ -805,25 +816,38 @@ def _detect_runs(cols, flagged, entry_list, ei, pol) -> list[int]:
     by_device: dict[int, list[int]] = {}
     for r in flagged:
         by_device.setdefault(int(ei[r]), []).append(int(r))
+    # The stored fixes around the flagged ones, for every device in one query: a run of K can only
+    # reach K-1 sequence numbers either side of a new fix.
+    k_max = max(need.values())
+    ranges = Q()
     for k, rows in by_device.items():
-        entry = entry_list[k]
         seqs = cols["seq"][rows]
-        row_flags = cols["flags"][rows]
-        measure_ids = set(cols["measure"][rows].tolist())
-        # One detection at a time per measure: the row lock orders concurrent batches of one device.
-        list(PositioningMeasure.objects.select_for_update().filter(pk__in=measure_ids).values_list("pk"))
+        ranges |= Q(
+            device_id=entry_list[k].device_id,
+            seq__gte=int(seqs.min()) - (k_max - 1),
+            seq__lte=int(seqs.max()) + (k_max - 1),
+        )
+    around: dict[int, list] = {}
+    for row in (
+        Fix.objects.filter(ranges)
+        .order_by("device_id", "seq")
+        .values_list("device_id", "seq", "flags", "at", "measure_id", "wlat", "wlon")
+    ):
+        around.setdefault(row[0], []).append(row[1:])
+    locked = False
+    for k in by_device:
+        entry = entry_list[k]
+        stored = around.get(entry.device_id, [])
         for bit, kind in RUN_KINDS:
-            mine = seqs[(row_flags & bit) > 0]
-            if not mine.size:
+            runs = _runs(stored, bit, need[bit])
+            if not runs:
                 continue
-            k_need = need[bit]
-            lo, hi = int(mine.min()) - (k_need - 1), int(mine.max()) + (k_need - 1)
-            stored = list(
-                Fix.objects.filter(device_id=entry.device_id, seq__gte=lo, seq__lte=hi)
-                .order_by("seq")
-                .values_list("seq", "flags", "at", "measure_id", "wlat", "wlon")
-            )
-            for run in _runs(stored, bit, k_need):
+            if not locked:
+                # One detection at a time per measure: the row locks order concurrent batches.
+                ids = set(cols["measure"][flagged].tolist())
+                list(PositioningMeasure.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+                locked = True
+            for run in runs:
                 alert = _merge_or_raise(entry, kind, bit, run, alert_raise)
                 if alert is not None:
                     raised.append(alert)

@@ -320,3 +320,17 @@ def test_unreported_accuracy_and_battery_are_stored_as_null_on_every_path(tracke
     ingest(token=None, body={"fixes": [*mixed, fix(device, 3, t=now - 10, battery=50)]})  # a replay: skip path
     stored = {f.seq: (f.accuracy, f.battery) for f in Fix.objects.filter(device=device)}
     assert stored == {1: (None, None), 2: (7.5, 64), 3: (None, 50)}
+
+
+def test_a_batch_another_worker_stored_meanwhile_is_skipped_not_failed(tracked):
+    from fengqiao.corrections.ingest import device_map
+
+    _subject, _measure, device = tracked
+    now = time.time()
+    batch = {"fixes": [fix(device, i, t=now - 60 + i) for i in range(5)]}
+    assert ingest(token=None, body=batch).stored == 5
+    # This worker has not seen them (as if another worker had stored them): it tries COPY first.
+    device_map().a_maxseq[:] = -1
+    again = ingest(token=None, body={"fixes": [*batch["fixes"], fix(device, 9, t=now)]})
+    assert (again.stored, again.duplicates) == (1, 5)
+    assert Fix.objects.filter(device=device).count() == 6
