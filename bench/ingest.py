@@ -395,12 +395,12 @@ def _measure(engine: str, quick: bool) -> dict:
                 rows += 1
         return rows
 
-    methods = {"ours": (ours, 20), "bulk_create": (bulk, 5), "naive_create": (naive, 5)}
+    methods = {"ours": (ours, 40), "bulk_create": (bulk, 5), "naive_create": (naive, 5)}
     if engine == "postgresql":
-        methods["copy_bare"] = (copy_bare, 20)
-        methods["copy_stage_upsert"] = (copy_stage_upsert, 20)
+        methods["copy_bare"] = (copy_bare, 40)
+        methods["copy_stage_upsert"] = (copy_stage_upsert, 40)
     else:
-        methods["executemany_bare"] = (copy_bare, 20)
+        methods["executemany_bare"] = (copy_bare, 40)
     rounds = 3 if quick else 5
     samples: dict[str, list[float]] = {name: [] for name in methods}
     for r in range(rounds):

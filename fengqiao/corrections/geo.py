@@ -64,7 +64,7 @@ def gcj_to_wgs(lat, lon, *, iterations: int = 4):
 
 # Metres per degree on the WGS-84 ellipsoid are close enough to these constants at the scale of a
 # county (the error is a fraction of a per cent), which is all a buffer of tens of metres needs.
-_M_PER_DEG_LAT = 110_574.0
+M_PER_DEG_LAT = 110_574.0
 _M_PER_DEG_LON_EQUATOR = 111_320.0
 
 
@@ -80,7 +80,7 @@ class PreparedFence:
     buffered: Polygon
 
     def to_plane(self, lat, lon):
-        return (np.asarray(lon) - self.lon0) * self.kx, (np.asarray(lat) - self.lat0) * _M_PER_DEG_LAT
+        return (np.asarray(lon) - self.lon0) * self.kx, (np.asarray(lat) - self.lat0) * M_PER_DEG_LAT
 
     def outside(self, lat, lon) -> np.ndarray:
         """True where a point lies beyond the buffer outside the permitted area."""
@@ -121,7 +121,7 @@ def prepare(points, *, buffer_m: float, banned: bool = False) -> PreparedFence:
     only beyond the buffer), inward for a banned place (inside only when well inside)."""
     lon0, lat0 = float(points[0][0]), float(points[0][1])
     kx = _M_PER_DEG_LON_EQUATOR * float(np.cos(np.radians(lat0)))
-    xy = [((lon - lon0) * kx, (lat - lat0) * _M_PER_DEG_LAT) for lon, lat in points]
+    xy = [((lon - lon0) * kx, (lat - lat0) * M_PER_DEG_LAT) for lon, lat in points]
     geometry = Polygon(xy)
     buffered = geometry.buffer(-buffer_m if banned else buffer_m) if buffer_m else geometry
     if buffered.is_empty:
@@ -135,13 +135,13 @@ def distance_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     """Equirectangular distance in metres: exact enough for tens to hundreds of metres."""
     lat1, lon1, lat2, lon2 = (np.asarray(v, dtype=float) for v in (lat1, lon1, lat2, lon2))
     kx = _M_PER_DEG_LON_EQUATOR * np.cos(np.radians((lat1 + lat2) / 2))
-    return np.hypot((lon2 - lon1) * kx, (lat2 - lat1) * _M_PER_DEG_LAT)
+    return np.hypot((lon2 - lon1) * kx, (lat2 - lat1) * M_PER_DEG_LAT)
 
 
 def circle(lat: float, lon: float, radius_m: float, segments: int = 24) -> list[list[float]]:
     """A circle as a polygon of [longitude, latitude] pairs (for a banned place given by a centre)."""
     kx = _M_PER_DEG_LON_EQUATOR * float(np.cos(np.radians(lat)))
     angles = np.linspace(0, 2 * np.pi, segments, endpoint=False)
-    pts = [[lon + radius_m * np.cos(a) / kx, lat + radius_m * np.sin(a) / _M_PER_DEG_LAT] for a in angles]
+    pts = [[lon + radius_m * np.cos(a) / kx, lat + radius_m * np.sin(a) / M_PER_DEG_LAT] for a in angles]
     pts.append(pts[0])
     return [[float(x), float(y)] for x, y in pts]

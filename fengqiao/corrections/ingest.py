@@ -27,6 +27,7 @@ from operator import itemgetter
 
 import numpy as np
 import orjson
+import shapely
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
@@ -156,6 +157,14 @@ class DeviceMap:
             ],
             dtype=np.int8,
         )
+        # The permitted areas as parallel arrays, so one vectorised call tests a whole batch.
+        order = list(self.fences)
+        position = {fid: k for k, fid in enumerate(order)}
+        self.f_lon0 = np.array([self.fences[f].lon0 for f in order])
+        self.f_lat0 = np.array([self.fences[f].lat0 for f in order])
+        self.f_kx = np.array([self.fences[f].kx for f in order])
+        self.f_geom = np.array([self.fences[f].buffered for f in order], dtype=object)
+        self.a_area_idx = np.array([position.get(x.area_fence, -1) for x in e], dtype=np.int64)
         self.w_start = np.full((len(e), MAX_WINDOWS), np.inf)
         self.w_end = np.full((len(e), MAX_WINDOWS), -np.inf)
         self.w_measure = np.zeros((len(e), MAX_WINDOWS), dtype=np.int64)
@@ -358,7 +367,7 @@ def _field(items: list, key: str) -> list:
     try:
         return list(map(itemgetter(key), items))
     except KeyError:
-        return [f.get(key) for f in items]
+        return list(map(dict.get, items, itertools.repeat(key)))
 
 
 def _columns(items: list):
@@ -514,13 +523,15 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
         t_ok = t[idx]
         flags = np.zeros(m, dtype=np.int16)
         if m:
-            area = dmap.a_area[s_ok]
-            for fence_id in np.unique(area):
-                if fence_id < 0:
-                    continue
-                sel = np.flatnonzero(area == fence_id)
-                out = dmap.fences[int(fence_id)].outside(wlat[sel], wlon[sel])
-                flags[sel[out]] |= FLAG_OUTSIDE
+            fi = dmap.a_area_idx[s_ok]
+            fenced = fi >= 0
+            if fenced.any():
+                if not fenced.all():
+                    fi = np.where(fenced, fi, 0)
+                x = (wlon - dmap.f_lon0[fi]) * dmap.f_kx[fi]
+                y = (wlat - dmap.f_lat0[fi]) * geo.M_PER_DEG_LAT
+                outside = ~shapely.contains_xy(dmap.f_geom[fi], x, y) & fenced
+                flags[outside] |= FLAG_OUTSIDE
             special = dmap.a_special[s_ok]
             # Outside the area during an approved leave is no crossing.
             for r in np.flatnonzero((special & SPECIAL_LEAVE) > 0):
