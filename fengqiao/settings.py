@@ -147,9 +147,13 @@ else:
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN
                 # so that two concurrent writers queue on busy_timeout instead of failing mid-transaction.
+                # A 64 MB page cache (the default is 2 MB) keeps the hot index pages of the big
+                # tables (location fixes above all) in memory; it is only taken as it fills. A
+                # checkpoint every 8,000 pages instead of 1,000 writes each hot page back once for
+                # many transactions rather than once for a few.
                 "init_command": (
                     "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=10000;"
+                    "PRAGMA busy_timeout=10000;PRAGMA cache_size=-65536;PRAGMA wal_autocheckpoint=8000;"
                 ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
