@@ -23,6 +23,7 @@ DEMO_LOGINS = [
     "admin",
     "assessor",
     "leader",
+    "bureau.head",
     "chengjiang.director",
     "chengjiang.staff",
     "chengjiang.mediator1",

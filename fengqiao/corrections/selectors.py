@@ -379,9 +379,17 @@ def positioning_figures(subject_qs, start: datetime.date, end: datetime.date, no
     if not measures:
         return {"measures": 0, "covered": 0, "coverage": None, "expected": 0, "received": 0, "success": None}
     tz = timezone.get_current_timezone()
-    devices = list(
-        DeviceBinding.objects.filter(measure_id__in=[m["pk"] for m in measures]).values_list("device_id", flat=True)
+    bindings = list(
+        DeviceBinding.objects.filter(measure_id__in=[m["pk"] for m in measures]).values_list(
+            "measure_id", "device_id", "bound_at"
+        )
     )
+    devices = list({b[1] for b in bindings})
+    # Fixes are due from the moment a device was first fitted, not from the measure's first midnight.
+    first_bound: dict[int, datetime.datetime] = {}
+    for measure_id, _device, bound_at in bindings:
+        if measure_id not in first_bound or bound_at < first_bound[measure_id]:
+            first_bound[measure_id] = bound_at
     received = dict(
         Fix.objects.filter(device_id__in=devices, at__gte=t0, at__lt=t1)
         .values("measure_id")
@@ -391,7 +399,9 @@ def positioning_figures(subject_qs, start: datetime.date, end: datetime.date, no
     expected_total = received_total = 0
     for m in measures:
         last_day = min(m["end"], m["ended_on"] or m["end"])
-        m_t0 = max(t0, datetime.datetime.combine(m["start"], datetime.time.min, tzinfo=tz))
+        if m["pk"] not in first_bound:
+            continue  # never fitted with a device: nothing was due (coverage counts it below)
+        m_t0 = max(t0, datetime.datetime.combine(m["start"], datetime.time.min, tzinfo=tz), first_bound[m["pk"]])
         m_t1 = min(t1, datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
         seconds = (m_t1 - m_t0).total_seconds()
         if seconds <= 0:

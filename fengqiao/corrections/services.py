@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,9 +115,12 @@ def _event(actor, subject: Subject, kind: str, text: str, at=None):
 
 
 def _bump_generation():
-    """Tell every ingest worker that what it may accept has changed (see ingest.DeviceMap)."""
-    if not IngestGeneration.objects.filter(pk=1).update(value=F("value") + 1):
-        IngestGeneration.objects.get_or_create(pk=1, defaults={"value": 1})
+    """Tell every ingest worker that what it may accept has changed (see ingest.DeviceMap). A
+    random value rather than +1: a rolled-back bump followed by another must not land on a value a
+    worker has already cached different data under."""
+    value = secrets.randbits(62)
+    if not IngestGeneration.objects.filter(pk=1).update(value=value):
+        IngestGeneration.objects.get_or_create(pk=1, defaults={"value": value})
 
 
 def _lock(subject: Subject) -> Subject:
@@ -777,7 +780,7 @@ def subject_found(*, actor, subject: Subject, on, note: str) -> Subject:
     before = audit.snapshot(subject)
     subject.status = S.ACTIVE
     subject.at_large_since = None
-    subject.last_contact_on = on
+    subject.last_contact_on = max(filter(None, [subject.last_contact_on, on]))
     subject.save()
     Contact.objects.create(
         subject=subject,

@@ -115,7 +115,11 @@ def make_measure(world, subject, *, actor=None, fence=True, identifier=None, int
         from .services import _bump_generation
 
         PositioningMeasure.objects.filter(pk=measure.pk).update(start=today - datetime.timedelta(days=1))
-        Device.objects.filter(pk=device.pk).update(bound_at=timezone.now() - datetime.timedelta(days=1))
+        from .models import DeviceBinding
+
+        day_ago = timezone.now() - datetime.timedelta(days=1)
+        Device.objects.filter(pk=device.pk).update(bound_at=day_ago)
+        DeviceBinding.objects.filter(device=device, measure=measure).update(bound_at=day_ago)
         _bump_generation()
         measure.refresh_from_db()
     device.refresh_from_db()
