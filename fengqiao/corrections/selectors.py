@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.core.pagination import keyset_paginate
-from fengqiao.core.permissions import Action, Role
+from fengqiao.core.permissions import Action, Module, Role
+from fengqiao.core.scoping import subtree_q
 from fengqiao.orgs.models import OrgKind, OrgNode
 
 from . import codes, policy
@@ -68,6 +69,15 @@ def suggest_worker(office_id: int):
 # --- lists -------------------------------------------------------------------------------------------
 
 
+def _id(value) -> int | None:
+    """A filter's id from a query string: a positive whole number, anything else ignored."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
+
+
 def subject_filter(user, params: dict, today=None):
     """The subjects the user may see, filtered as the list's form asks."""
     today = today or timezone.localdate()
@@ -80,14 +90,14 @@ def subject_filter(user, params: dict, today=None):
         qs = qs.filter(status=status)
     if params.get("phase") in codes.Phase.values:
         qs = qs.filter(phase_q(params["phase"], today, pol))
-    if params.get("level"):
-        qs = qs.filter(level_id=params["level"])
+    if _id(params.get("level")):
+        qs = qs.filter(level_id=_id(params["level"]))
     if params.get("category") in codes.Category.values:
         qs = qs.filter(category=params["category"])
-    if params.get("worker"):
-        qs = qs.filter(worker_id=params["worker"])
-    if params.get("office"):
-        qs = qs.filter(office_id=params["office"])
+    if _id(params.get("worker")):
+        qs = qs.filter(worker_id=_id(params["worker"]))
+    if _id(params.get("office")):
+        qs = qs.filter(office_id=_id(params["office"]))
     if params.get("alerts") == "open":
         qs = qs.filter(pk__in=Alert.objects.filter(status__in=codes.OPEN_ALERT_STATUSES).values("subject_id"))
     if params.get("q"):
@@ -128,8 +138,8 @@ def alert_filter(user, params: dict):
         qs = qs.filter(kind=params["kind"])
     if params.get("escalated"):
         qs = qs.filter(escalated_at__isnull=False)
-    if params.get("subject"):
-        qs = qs.filter(subject_id=params["subject"])
+    if _id(params.get("subject")):
+        qs = qs.filter(subject_id=_id(params["subject"]))
     if params.get("mine") and getattr(user, "pk", None):
         qs = qs.filter(subject__worker_id=user.pk)
     return qs
@@ -166,7 +176,9 @@ def today_for(user, today=None) -> Today:
         subjects = subjects.filter(worker=user)
     out = Today()
     active = subjects.filter(status=S.ACTIVE).select_related("level", "org")
-    ids = list(active.values_list("pk", flat=True)[:5000])
+    # Reports and visits due are an office's to-do list; the bureau sees alerts and decisions.
+    office_level = user.org.kind in (OrgKind.TOWN, OrgKind.VILLAGE)
+    ids = list(active.values_list("pk", flat=True)[:5000]) if office_level else []
     last = defaultdict(dict)
     for subject_id, kind, on in (
         Contact.objects.filter(subject_id__in=ids)
@@ -283,12 +295,18 @@ def devices_of(user, subject: Subject):
 
 
 def _offices(user, action=Action.VIEW) -> list[OrgNode]:
-    ids = set(Subject.objects.visible_to(user, action).values_list("office_id", flat=True).distinct())
-    nodes = [n for n in user.scope_nodes_for("corrections", action)]
-    for node in nodes:
-        if node.kind == OrgKind.TOWN:
-            ids.add(node.pk)
-    return list(OrgNode.objects.filter(pk__in=ids, kind=OrgKind.TOWN).order_by("path"))
+    """The judicial offices in the user's corrections scope (with or without subjects)."""
+    condition = Q()
+    for node in user.scope_nodes_for(Module.CORRECTIONS, action):
+        if node.kind == OrgKind.VILLAGE:
+            condition |= Q(pk=node.office_id)
+        elif node.kind == OrgKind.TOWN:
+            condition |= Q(pk=node.pk)
+        else:
+            condition |= subtree_q(node.path) & Q(kind=OrgKind.TOWN)
+    if not condition:
+        return []
+    return list(OrgNode.objects.filter(condition).order_by("path"))
 
 
 def staffing(user) -> dict:
@@ -355,160 +373,200 @@ def _period_bounds(start: datetime.date, end: datetime.date):
     )
 
 
-def positioning_figures(subject_qs, start: datetime.date, end: datetime.date, now=None) -> dict:
-    """Coverage and success of electronic positioning over the measures of `subject_qs` in a period.
+def _by_office(qs, **annotations) -> dict[int, int]:
+    return {row["office_id"]: row["n"] for row in qs.order_by().values("office_id").annotate(**annotations)}
 
-    coverage = subjects under a measure in force at the period's end (or now) with a bound device
-    that sent a fix within the signal-loss window / subjects under a measure in force then;
-    success = fixes received / fixes the measures' intervals call for, over the time each measure
-    was in force within the period (each measure's share capped at 100%)."""
+
+def positioning_by_office(subject_qs, start: datetime.date, end: datetime.date, now=None) -> dict[int, dict]:
+    """Per office, the numerators and denominators of positioning coverage and success.
+
+    coverage = subjects under a measure in force at the period's end (or now) whose bound device
+    sent a fix within the signal-loss window / subjects under a measure in force then;
+    success = fixes received / fixes the measures' intervals call for, from the first fitting of a
+    device over the time each measure was in force within the period (each measure capped at 100%).
+    A fixed number of queries whatever the number of offices."""
     now = now or timezone.now()
     pol = policy.current()
     t0, t1 = _period_bounds(start, end)
     t1 = min(t1, now)
+    out: dict[int, dict] = defaultdict(lambda: {"measures": 0, "covered": 0, "expected": 0, "received": 0})
     if t1 <= t0:
-        return {"measures": 0, "covered": 0, "coverage": None, "expected": 0, "received": 0, "success": None}
+        return out
     at_day = timezone.localdate(t1 - datetime.timedelta(microseconds=1))
     measures = list(
         PositioningMeasure.objects.filter(
             subject__in=subject_qs, status__in=(codes.MeasureStatus.APPROVED, codes.MeasureStatus.ENDED)
         )
         .filter(start__lte=end, end__gte=start)
-        .values("pk", "subject_id", "start", "end", "ended_on", "interval_seconds", "status")
+        .values("pk", "office_id", "subject_id", "start", "end", "ended_on", "interval_seconds", "status")
     )
     if not measures:
-        return {"measures": 0, "covered": 0, "coverage": None, "expected": 0, "received": 0, "success": None}
+        return out
     tz = timezone.get_current_timezone()
     bindings = list(
         DeviceBinding.objects.filter(measure_id__in=[m["pk"] for m in measures]).values_list(
             "measure_id", "device_id", "bound_at"
         )
     )
-    devices = list({b[1] for b in bindings})
-    # Fixes are due from the moment a device was first fitted, not from the measure's first midnight.
     first_bound: dict[int, datetime.datetime] = {}
     for measure_id, _device, bound_at in bindings:
         if measure_id not in first_bound or bound_at < first_bound[measure_id]:
             first_bound[measure_id] = bound_at
     received = dict(
-        Fix.objects.filter(device_id__in=devices, at__gte=t0, at__lt=t1)
+        Fix.objects.filter(device_id__in=list({b[1] for b in bindings}), at__gte=t0, at__lt=t1)
         .values("measure_id")
         .annotate(n=Count("seq"))
         .values_list("measure_id", "n")
     )
-    expected_total = received_total = 0
     for m in measures:
-        last_day = min(m["end"], m["ended_on"] or m["end"])
         if m["pk"] not in first_bound:
             continue  # never fitted with a device: nothing was due (coverage counts it below)
+        last_day = min(m["end"], m["ended_on"] or m["end"])
         m_t0 = max(t0, datetime.datetime.combine(m["start"], datetime.time.min, tzinfo=tz), first_bound[m["pk"]])
         m_t1 = min(t1, datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
         seconds = (m_t1 - m_t0).total_seconds()
         if seconds <= 0:
             continue
         expected = int(seconds // m["interval_seconds"])
-        expected_total += expected
-        received_total += min(received.get(m["pk"], 0), expected)
+        out[m["office_id"]]["expected"] += expected
+        out[m["office_id"]]["received"] += min(received.get(m["pk"], 0), expected)
     in_force = [
         m for m in measures
         if m["status"] == codes.MeasureStatus.APPROVED and m["start"] <= at_day <= m["end"] and not m["ended_on"]
     ]  # fmt: skip
-    window_start = t1 - datetime.timedelta(minutes=pol.signal_lost_minutes)
-    bound = set(
-        Device.objects.filter(measure_id__in=[m["pk"] for m in in_force], retired=False).values_list(
-            "measure_id", flat=True
-        )
+    live = dict(
+        Device.objects.filter(measure_id__in=[m["pk"] for m in in_force], retired=False).values_list("pk", "measure_id")
     )
-    live_devices = list(Device.objects.filter(measure_id__in=list(bound), retired=False).values_list("pk", flat=True))
+    window_start = t1 - datetime.timedelta(minutes=pol.signal_lost_minutes)
     reporting = set(
-        Fix.objects.filter(device_id__in=live_devices, at__gte=window_start, at__lt=t1, measure_id__in=list(bound))
+        Fix.objects.filter(device_id__in=list(live), at__gte=window_start, at__lt=t1, measure_id__in=live.values())
         .values_list("measure_id", flat=True)
         .distinct()
     )
-    subjects_in_force = {m["subject_id"] for m in in_force}
-    covered = {m["subject_id"] for m in in_force if m["pk"] in reporting}
-    return {
-        "measures": len(subjects_in_force),
-        "covered": len(covered),
-        "coverage": round(100 * len(covered) / len(subjects_in_force), 1) if subjects_in_force else None,
-        "expected": expected_total,
-        "received": received_total,
-        "success": round(100 * received_total / expected_total, 1) if expected_total else None,
-    }
+    subjects: dict[int, set] = defaultdict(set)
+    covered: dict[int, set] = defaultdict(set)
+    for m in in_force:
+        subjects[m["office_id"]].add(m["subject_id"])
+        if m["pk"] in reporting:
+            covered[m["office_id"]].add(m["subject_id"])
+    for office_id, ids in subjects.items():
+        out[office_id]["measures"] = len(ids)
+        out[office_id]["covered"] = len(covered[office_id])
+    return out
 
 
-def register_figures(subject_qs, start: datetime.date, end: datetime.date, today=None) -> dict:
-    """漏管 and 脱管 from the register and its alerts, and the subjects by category, phase and level."""
+def _rates(fig: dict) -> dict:
+    fig["coverage"] = round(100 * fig["covered"] / fig["measures"], 1) if fig.get("measures") else None
+    fig["success"] = round(100 * fig["received"] / fig["expected"], 1) if fig.get("expected") else None
+    return fig
+
+
+def register_by_office(subject_qs, start: datetime.date, end: datetime.date, today=None) -> dict[int, dict]:
+    """Per office: 漏管 and 脱管 from the register and its alerts, subjects at large, taken in and
+    ended in the period, and the open subjects by category, phase and level."""
     today = today or timezone.localdate()
     pol = policy.current()
     deadline_days = datetime.timedelta(days=pol.report_deadline_days)
+    out: dict[int, dict] = defaultdict(lambda: {"by_category": Counter(), "by_phase": Counter(), "by_level": Counter()})
+
+    def put(key, counts):
+        for office_id, n in counts.items():
+            out[office_id][key] = n
+
+    open_qs = subject_qs.filter(status__in=codes.OPEN_STATUSES)
+    put("open", _by_office(open_qs, n=Count("id")))
     # 漏管 in the period: subjects whose report deadline fell in it and who reported late or not at all.
     due = subject_qs.filter(
         judgment_effective_on__gte=start - deadline_days, judgment_effective_on__lte=end - deadline_days
     )
-    missed = due.filter(
-        Q(reported_on__isnull=True, status__in=codes.OPEN_STATUSES)
-        | Q(reported_on__gt=F("judgment_effective_on") + deadline_days)
+    put(
+        "missed_intake",
+        _by_office(
+            due.filter(
+                Q(reported_on__isnull=True, status__in=codes.OPEN_STATUSES)
+                | Q(reported_on__gt=F("judgment_effective_on") + deadline_days)
+            ),
+            n=Count("id"),
+        ),
     )
-    missed_now = subject_qs.filter(status=S.PENDING, judgment_effective_on__lt=today - deadline_days)
+    put(
+        "missed_intake_now",
+        _by_office(subject_qs.filter(status=S.PENDING, judgment_effective_on__lt=today - deadline_days), n=Count("id")),
+    )
     t0, t1 = _period_bounds(start, end)
-    lost_alerts = Alert.objects.filter(
-        subject__in=subject_qs, kind__in=codes.LOST_KINDS, raised_at__gte=t0, raised_at__lt=t1
+    alerts = Alert.objects.filter(subject__in=subject_qs, kind__in=codes.LOST_KINDS)
+    put(
+        "lost_contact",
+        _by_office(alerts.filter(raised_at__gte=t0, raised_at__lt=t1), n=Count("subject_id", distinct=True)),
     )
-    snapshot_day = min(end, today)
-    open_qs = subject_qs.filter(status__in=codes.OPEN_STATUSES)
-    by_phase = Counter()
-    for phase in codes.Phase.values:
-        if phase in (codes.Phase.RELEASED, codes.Phase.TERMINATED):
-            continue
-        by_phase[phase] = subject_qs.filter(phase_q(phase, snapshot_day, pol)).count()
+    put(
+        "lost_contact_now",
+        _by_office(alerts.filter(status__in=codes.OPEN_ALERT_STATUSES), n=Count("subject_id", distinct=True)),
+    )
+    put("at_large", _by_office(subject_qs.filter(status=S.AT_LARGE), n=Count("id")))
+    put("taken_in", _by_office(subject_qs.filter(reported_on__gte=start, reported_on__lte=end), n=Count("id")))
+    put("ended", _by_office(subject_qs.filter(ended_on__gte=start, ended_on__lte=end), n=Count("id")))
+    for office_id, category, n in open_qs.order_by().values_list("office_id", "category").annotate(n=Count("id")):
+        out[office_id]["by_category"][str(codes.Category(category).label)] += n
     levels = {lv.pk: lv.name for lv in SupervisionLevel.objects.all()}
-    return {
-        "open": open_qs.count(),
-        "missed_intake": missed.count(),
-        "missed_intake_now": missed_now.count(),
-        "lost_contact": lost_alerts.values("subject_id").distinct().count(),
-        "lost_contact_now": subject_qs.filter(
-            pk__in=Alert.objects.filter(kind__in=codes.LOST_KINDS, status__in=codes.OPEN_ALERT_STATUSES).values(
-                "subject_id"
-            )
-        ).count(),
-        "at_large": subject_qs.filter(status=S.AT_LARGE).count(),
-        "by_category": {
-            codes.Category(k).label: n
-            for k, n in open_qs.values_list("category").annotate(n=Count("id")).order_by("category")
-        },
-        "by_phase": {codes.Phase(k).label: n for k, n in by_phase.items()},
-        "by_level": {
-            levels.get(k, "?"): n
-            for k, n in open_qs.values_list("level_id").annotate(n=Count("id")).order_by("level_id")
-        },
-        "taken_in": subject_qs.filter(reported_on__gte=start, reported_on__lte=end).count(),
-        "ended": subject_qs.filter(ended_on__gte=start, ended_on__lte=end).count(),
-    }
+    for office_id, level_id, n in open_qs.order_by().values_list("office_id", "level_id").annotate(n=Count("id")):
+        out[office_id]["by_level"][levels.get(level_id, "?")] += n
+    snapshot_day = min(end, today)
+    for phase in (
+        codes.Phase.AWAITING,
+        codes.Phase.INTAKE,
+        codes.Phase.REGULAR,
+        codes.Phase.RELEASE,
+        codes.Phase.AT_LARGE,
+    ):
+        for office_id, n in _by_office(subject_qs.filter(phase_q(phase, snapshot_day, pol)), n=Count("id")).items():
+            out[office_id]["by_phase"][str(codes.Phase(phase).label)] += n
+    return out
+
+
+_COUNTS = ("open", "missed_intake", "missed_intake_now", "lost_contact", "lost_contact_now", "at_large", "taken_in",
+           "ended", "measures", "covered", "expected", "received")  # fmt: skip
+
+
+def _figures(register: dict, positioning: dict) -> dict:
+    fig = {key: register.get(key, positioning.get(key, 0)) for key in _COUNTS}
+    for key in ("by_category", "by_phase", "by_level"):
+        fig[key] = dict(register.get(key, {}))
+    return _rates(fig)
 
 
 def metrics(user, start: datetime.date, end: datetime.date, *, by_office=True) -> dict:
-    """Item 9's figures for the user's scope (the city as a whole and each office), for a period."""
+    """Item 9's figures for the user's scope (the city as a whole and each office), for a period,
+    in a fixed number of queries whatever the number of offices."""
     visible = Subject.objects.visible_to(user, Action.VIEW)
-    total = {**register_figures(visible, start, end), **positioning_figures(visible, start, end)}
+    register = register_by_office(visible, start, end)
+    positioning = positioning_by_office(visible, start, end)
     staff = staffing(user)
-    total["staffing"] = staff["totals"]
+    by_id = {r["office"].pk: r for r in staff["rows"]}
     rows = []
-    if by_office:
-        by_id = {r["office"].pk: r for r in staff["rows"]}
-        for office in _offices(user):
-            qs = visible.filter(office_id=office.pk)
-            row = {"office": office, **register_figures(qs, start, end), **positioning_figures(qs, start, end)}
-            row["staffing"] = by_id.get(office.pk)
-            rows.append(row)
+    total = {key: 0 for key in _COUNTS}
+    total.update(by_category=Counter(), by_phase=Counter(), by_level=Counter())
+    for office in _offices(user):
+        fig = _figures(register.get(office.pk, {}), positioning.get(office.pk, {}))
+        for key in _COUNTS:
+            total[key] += fig[key]
+        for key in ("by_category", "by_phase", "by_level"):
+            total[key].update(fig[key])
+        if by_office:
+            rows.append({"office": office, **fig, "staffing": by_id.get(office.pk)})
+    for key in ("by_category", "by_phase", "by_level"):
+        total[key] = dict(total[key])
+    total = _rates(total)
+    total["staffing"] = staff["totals"]
     return {"start": start, "end": end, "total": total, "offices": rows, "ratio": staff["ratio"]}
 
 
 def office_metrics(office_id: int, start: datetime.date, end: datetime.date) -> dict:
     """The same figures for one office without a user (the construction-standard scorecards)."""
     qs = Subject.objects.filter(office_id=office_id)
-    return {**register_figures(qs, start, end), **positioning_figures(qs, start, end)}
+    return _figures(
+        register_by_office(qs, start, end).get(office_id, {}), positioning_by_office(qs, start, end).get(office_id, {})
+    )
 
 
 # --- home page ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from fengqiao.core.errors import DomainError, Forbidden
 from fengqiao.core.models import AuditKind
 from fengqiao.core.permissions import Action, Module, Role
 from fengqiao.core.scoping import in_scope
-from fengqiao.core.validators import normalize_id_number, normalize_phone, validate_id_number
+from fengqiao.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
 from . import codes, policy
@@ -152,6 +152,26 @@ def _check_org(org: OrgNode) -> OrgNode:
     return org
 
 
+def _phone(value) -> str:
+    phone = normalize_phone(value or "")
+    if phone:
+        try:
+            validate_phone(phone)
+        except Exception as exc:
+            raise DomainError(getattr(exc, "messages", [str(exc)])[0], field="phone") from None
+    return phone
+
+
+def _person(actor, what: str):
+    """Steps that the law ties to a named person (asking for positioning) refuse system tokens."""
+    if actor is not None and _user(actor) is None:
+        raise DomainError(
+            _("%(what)s must be done by a named member of staff, not by a system token.") % {"what": what},
+            code="person_required",
+        )
+    return _user(actor)
+
+
 def _active_levels():
     return {lv.pk: lv for lv in SupervisionLevel.objects.filter(active=True)}
 
@@ -186,8 +206,7 @@ def _clean_subject(data: dict, *, existing: Subject | None = None) -> dict:
     except Exception as exc:
         raise DomainError(getattr(exc, "messages", [str(exc)])[0], field="id_number") from None
     clean["id_number"] = id_number
-    phone = normalize_phone(data.get("phone") or "")
-    clean["phone"] = phone
+    clean["phone"] = _phone(data.get("phone"))
     clean["address"] = _text(data.get("address"), "address", required=False, max_length=200)
     clean["category"] = _choice(data.get("category"), codes.Category, "category")
     clean["offence"] = _text(data.get("offence"), "offence", max_length=100)
@@ -228,6 +247,8 @@ def subject_register(*, actor, org: OrgNode, worker=None, level: SupervisionLeve
     subject.office_id = org.office_id
     if level is None:
         level = policy.default_level()
+        if level is None:
+            raise DomainError(_("No supervision level is in use; ask the city administrator to set them up."))
     elif level.pk not in _active_levels():
         raise DomainError(_("Choose a supervision level in use."), field="level")
     subject.level = level
@@ -374,7 +395,7 @@ def team_member_add(*, actor, subject: Subject, role: str, name: str, phone: str
         org_id=subject.org_id,
         role=_choice(role, codes.TeamRole, "role"),
         name=_text(name, "name", max_length=50),
-        phone=normalize_phone(phone or ""),
+        phone=_phone(phone),
         user=user,
     )
     member.save()
@@ -396,8 +417,12 @@ def team_member_remove(*, actor, member: TeamMember) -> None:
 def co_offender_link(*, actor, subject: Subject, other: Subject) -> CoOffenderLink:
     """Link two subjects convicted in the same case (同案犯); co-offender alerts watch the pair."""
     _require(actor, subject.org)
+    if actor is not None and not in_scope(actor, other.org, Action.VIEW, Module.CORRECTIONS):
+        raise Forbidden(_("You may not handle corrections outside your own unit."))
     if other.pk == subject.pk:
         raise DomainError(_("A subject cannot be their own co-offender."), field="other")
+    if subject.status not in codes.OPEN_STATUSES or other.status not in codes.OPEN_STATUSES:
+        raise DomainError(_("Only subjects still under correction can be linked."), field="other")
     low, high = sorted([subject, other], key=lambda s: s.pk)
     if CoOffenderLink.objects.filter(subject=low, other=high).exists():
         raise DomainError(_("These two are already linked as co-offenders."), field="other")
@@ -864,6 +889,7 @@ def measure_request(
 ) -> PositioningMeasure:
     """Ask the county bureau for a positioning measure on one of the five grounds of article 29."""
     _require(actor, subject.org, Action.CREATE)
+    _person(actor, _("Asking for a positioning measure"))
     subject = _lock(subject)
     _must_be(subject, S.ACTIVE, message=_("Positioning is only for a subject under correction."))
     if ground not in codes.Ground.values:
@@ -963,6 +989,7 @@ def measure_extend(
     """Ask to extend an approved measure by at most 3 months, after a reassessment. The extension is a
     new measure starting the day after, and needs its own approval."""
     _require(actor, measure.org, Action.CREATE)
+    _person(actor, _("Asking for an extension"))
     measure = _lock_measure(measure)
     if measure.status != codes.MeasureStatus.APPROVED or measure.ended_on:
         raise DomainError(_("Only a measure in force can be extended."), code="illegal_transition")

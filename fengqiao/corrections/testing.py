@@ -183,12 +183,21 @@ def _plant_level(world):
     return LevelChange.objects.filter(subject=_subject_b(world)).first()
 
 
+def _second_subject_b(world):
+    """A second office-B subject for planters whose records change the subject itself (a praise
+    loosens the level, a move changes the village): the first one must stay as it was planted."""
+    from .models import Subject
+
+    found = Subject.objects.filter(office=world.office_b, name=f"{MARKER}对象二").first()
+    return found or make_subject(world, office="b", name=f"{MARKER}对象二")
+
+
 @planter("corrections.RewardSanction")
 def _plant_reward(world):
     from . import services
 
     return services.reward_record(
-        actor=world.director_b, subject=_subject_b(world), kind=codes.RewardKind.PRAISE,
+        actor=world.director_b, subject=_second_subject_b(world), kind=codes.RewardKind.PRAISE,
         on=timezone.localdate(), reason=f"{MARKER}表扬",
     )  # fmt: skip
 
@@ -226,7 +235,7 @@ def _plant_residence(world):
     from . import services
 
     return services.residence_change(
-        actor=world.director_b, subject=_subject_b(world), to_org=world.village_b2, on=timezone.localdate(),
+        actor=world.director_b, subject=_second_subject_b(world), to_org=world.village_b2, on=timezone.localdate(),
         reason=f"{MARKER}搬家",
     )  # fmt: skip
 
