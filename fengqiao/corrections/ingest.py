@@ -111,6 +111,7 @@ class Entry:
 
 
 SPECIAL_LEAVE, SPECIAL_BANNED, SPECIAL_CO = 1, 2, 4
+_GENERATION_SQL = f"SELECT value FROM {IngestGeneration._meta.db_table} WHERE id = 1"  # noqa: S608
 MAX_WINDOWS = 2
 
 
@@ -174,7 +175,11 @@ class DeviceMap:
         self.scope_cache = {}
 
     def refresh(self):
-        value = IngestGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+        # Read on every batch, so read cheaply: one indexed row, no ORM compilation.
+        with connection.cursor() as cursor:
+            cursor.execute(_GENERATION_SQL)
+            row = cursor.fetchone()
+        value = row[0] if row else 0
         if value != self.generation or len(self.entries) + len(self.unknown) > self.MAX_ENTRIES:
             self._reset()
             self.policy = Policy.objects.order_by("pk").first() or Policy()
