@@ -370,7 +370,11 @@ class ResidenceForm(StepForm):
         super().__init__(*args, **kwargs)
         qs = OrgNode.objects.visible_to(self.actor).filter(is_active=True, kind__in=[OrgKind.TOWN, OrgKind.VILLAGE])
         if self.subject is not None:
-            qs = qs.exclude(pk=self.subject.org_id)
+            # A subject may move anywhere in the county: the receiving office takes the file over,
+            # so its villages are offered even though they lie outside the actor's own scope.
+            from fengqiao.corrections.selectors import residence_targets
+
+            qs = residence_targets(self.subject).exclude(pk=self.subject.org_id)
         self.fields["to_org"].queryset = qs.order_by("path")
         self.fields["on"].initial = _today()
         self.fields["to_org"].help_text = _(

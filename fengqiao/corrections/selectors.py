@@ -291,6 +291,16 @@ def devices_of(user, subject: Subject):
     return list(Device.objects.visible_to(user, Action.VIEW).filter(measure__subject=subject))
 
 
+def residence_targets(subject: Subject):
+    """Where a subject may move within the county (the bureau above the executing office): its
+    towns and villages. A move further away is a transfer of the execution, not a change here."""
+    office = OrgNode.objects.select_related("parent").get(pk=subject.office_id)
+    county = office.parent or office
+    return OrgNode.objects.filter(
+        subtree_q(county.path), is_active=True, kind__in=[OrgKind.TOWN, OrgKind.VILLAGE]
+    ).order_by("path")
+
+
 # --- staffing ----------------------------------------------------------------------------------------
 
 

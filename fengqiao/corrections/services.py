@@ -732,6 +732,13 @@ def residence_change(
     _check_org(to_org)
     if to_org.pk == subject.org_id:
         raise DomainError(_("The subject already lives there."), field="to_org")
+    from . import selectors as _selectors
+
+    if not _selectors.residence_targets(subject).filter(pk=to_org.pk).exists():
+        raise DomainError(
+            _("A move out of the county is a transfer of the execution, not a change of residence."),
+            field="to_org",
+        )
     on = _date(on, "on")
     before = audit.snapshot(subject)
     change = ResidenceChange.objects.create(

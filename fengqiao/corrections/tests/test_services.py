@@ -300,3 +300,17 @@ def test_policy_only_for_the_city_admin_and_bounded(world):
         services.policy_update(actor=world.city_admin, corrections_ratio=0)
     services.policy_update(actor=world.city_admin, corrections_ratio=20)
     assert policy.corrections_ratio() == 20
+
+
+def test_a_move_out_of_the_county_is_refused(world):
+    from fengqiao.orgs.models import OrgKind
+    from fengqiao.testing.factories import make_org
+
+    other_city = make_org(OrgKind.CITY, name="外县", office_name="外县司法局", short_name="外县")
+    far = make_org(OrgKind.VILLAGE, make_org(OrgKind.TOWN, other_city, name="外镇"), name="外村")
+    subject = make_subject(world)
+    with pytest.raises(DomainError) as err:
+        services.residence_change(actor=world.director_a, subject=subject, to_org=far, on=TODAY, reason="外迁")
+    assert err.value.field == "to_org"
+    subject.refresh_from_db()
+    assert subject.org == world.village_a1
