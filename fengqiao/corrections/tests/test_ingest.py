@@ -334,3 +334,30 @@ def test_a_batch_another_worker_stored_meanwhile_is_skipped_not_failed(tracked):
     again = ingest(token=None, body={"fixes": [*batch["fixes"], fix(device, 9, t=now)]})
     assert (again.stored, again.duplicates) == (1, 5)
     assert Fix.objects.filter(device=device).count() == 6
+
+
+def test_a_well_formed_batch_as_bytes_takes_the_same_rules(world, tracked):
+    """The fast decoder and the tolerant path agree: ISO times, GCJ-02, optional fields, and a
+    future fix refused by reason while the rest is stored."""
+    import msgspec
+
+    _subject, _measure, device = tracked
+    now = time.time()
+    glat, glon = geo.wgs_to_gcj(CENTRE[0], CENTRE[1])
+    iso = datetime.datetime.fromtimestamp(now - 30, datetime.UTC).isoformat()
+    body = msgspec.json.encode(
+        {
+            "fixes": [
+                {"device": device.identifier, "seq": 1, "time": iso, "lat": CENTRE[0], "lon": CENTRE[1]},
+                fix(device, 2, t=now - 20, lat=float(glat), lon=float(glon), datum="GCJ02", source="cell", battery=9),
+                fix(device, 3, t=now + 3600),
+            ]
+        }
+    )
+    result = ingest(token=None, body=body)
+    assert result.stored == 2
+    assert [(r["index"], r["reason"], r["seq"]) for r in result.refused] == [(2, "future_time", 3)]
+    stored = {f.seq: f for f in Fix.objects.filter(device=device)}
+    assert stored[2].datum == 1 and stored[2].source == 1 and stored[2].battery == 9
+    assert geo.distance_m(stored[2].wlat, stored[2].wlon, CENTRE[0], CENTRE[1]) < 0.01
+    assert stored[1].battery is None and stored[1].accuracy is None
