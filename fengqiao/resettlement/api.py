@@ -33,7 +33,7 @@ from fengqiao.core.validators import mask_id_number, mask_phone
 from fengqiao.orgs.models import OrgKind, OrgNode
 
 from . import codes, selectors, services
-from .models import HelpRecord, LevelChange, ReleasedPerson
+from .models import HelpRecord, ReleasedPerson
 
 router = Router(tags=["resettlement"])
 SCOPED = {"x-scoped-model": "resettlement.ReleasedPerson"}
@@ -239,8 +239,7 @@ def _detail(request, response: HttpResponse, person: ReleasedPerson, reveal: boo
         audit.record_access(actor=principal(request), obj=person, what="id_number")
         add_never_cache_headers(response)
         revealed = True
-    helps = HelpRecord.objects.filter(person=person).order_by("-date", "-id")[: selectors.TIMELINE_LIMIT]
-    changes = LevelChange.objects.filter(person=person).order_by("-date", "-id")[: selectors.TIMELINE_LIMIT]
+    helps, changes = selectors.person_records(person)
     return {
         **_item(person, selectors.contact_due_before()),
         "id_number": person.id_number if revealed else mask_id_number(person.id_number),

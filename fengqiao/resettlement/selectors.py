@@ -91,6 +91,13 @@ def person_search(principal, *, cursor=None, size=None, **filters):
 TIMELINE_LIMIT = 500
 
 
+def person_records(person: ReleasedPerson):
+    """The newest help records and level changes of one (already visible) person."""
+    helps = HelpRecord.objects.filter(person=person).order_by("-date", "-id")[:TIMELINE_LIMIT]
+    changes = LevelChange.objects.filter(person=person).order_by("-date", "-id")[:TIMELINE_LIMIT]
+    return helps, changes
+
+
 def person_timeline(person: ReleasedPerson) -> list[dict]:
     """Help records and level changes of one person, newest first, as one list for the page."""
     helps = HelpRecord.objects.filter(person=person).select_related("recorded_by").order_by("-date", "-id")
