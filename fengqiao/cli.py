@@ -42,7 +42,7 @@ def _serve(host: str, port: int, workers: int, with_worker: bool):
         children.append(subprocess.Popen([sys.executable, "-m", "fengqiao.cli", "worker"], env=env))
         # The corrections sweeps (漏管, 脱管, 信号中断, escalation) run every minute next to the worker.
         children.append(
-            subprocess.Popen(  # noqa: S603
+            subprocess.Popen(
                 [sys.executable, "-m", "fengqiao.cli", "manage", "corrections_sweep", "--every", "60"], env=env
             )
         )

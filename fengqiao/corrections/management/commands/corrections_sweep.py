@@ -20,7 +20,9 @@ class Command(BaseCommand):
         while True:
             close_old_connections()
             result = sweeps.run_all()
-            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            # Every run when asked once; only runs that did something when repeating (a quiet log).
+            if not every or any(v for v in [*result["register"].values(), *list(result.values())[1:]]):
+                self.stdout.write(json.dumps(result, ensure_ascii=False))
             if not every:
                 return
             time.sleep(every)
