@@ -298,6 +298,29 @@ class CoOffenderForm(StepForm):
         return other
 
 
+class CoOffenderUnlinkForm(StepForm):
+    other = forms.TypedChoiceField(label=_("Co-offender"), coerce=int, choices=())
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        linked = []
+        if self.subject is not None:
+            from fengqiao.corrections.selectors import co_offenders_of
+
+            linked = co_offenders_of(self.actor, self.subject)
+        self.linked = {s.pk: s for s in linked}
+        self.fields["other"].choices = [(s.pk, s.name) for s in linked]
+        # Nothing to unlink: the file does not offer the step.
+        self.nothing_to_do = not linked
+
+    def clean_other(self):
+        found = self.linked.get(self.cleaned_data["other"])
+        if found is None:
+            raise forms.ValidationError(_("Choose one of the linked co-offenders."))
+        return found
+
+
 class LevelForm(StepForm):
     level = LevelChoiceField(label=_("New supervision level"), queryset=SupervisionLevel.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))

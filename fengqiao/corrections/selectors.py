@@ -291,6 +291,15 @@ def devices_of(user, subject: Subject):
     return list(Device.objects.visible_to(user, Action.VIEW).filter(measure__subject=subject))
 
 
+def co_offenders_of(user, subject: Subject) -> list[Subject]:
+    """The subjects linked to `subject` as co-offenders that the user may see."""
+    from .models import CoOffenderLink
+
+    pairs = CoOffenderLink.objects.filter(Q(subject=subject) | Q(other=subject)).values_list("subject_id", "other_id")
+    ids = {a if b == subject.pk else b for a, b in pairs}
+    return list(Subject.objects.visible_to(user, Action.VIEW).filter(pk__in=ids).order_by("name"))
+
+
 def residence_targets(subject: Subject):
     """Where a subject may move within the county (the bureau above the executing office): its
     towns and villages. A move further away is a transfer of the execution, not a change here."""

@@ -435,6 +435,30 @@ def co_offender_link(*, actor, subject: Subject, other: Subject) -> CoOffenderLi
     return link
 
 
+@transaction.atomic
+def co_offender_unlink(*, actor, subject: Subject, other: Subject, reason: str) -> None:
+    """Undo a co-offender link entered by mistake (the co-offender alerts then stop watching the pair)."""
+    _require(actor, subject.org)
+    low, high = sorted([subject.pk, other.pk])
+    link = CoOffenderLink.objects.filter(subject_id=low, other_id=high).first()
+    if link is None:
+        raise DomainError(_("These two are not linked as co-offenders."), field="other")
+    reason = _text(reason, "reason")
+    audit.record(
+        actor=actor, action="corrections.cooffender.unlink", kind=AuditKind.DELETE, obj=link,
+        changes={"reason": reason},
+    )  # fmt: skip
+    link.delete()
+    for one, two in ((subject, other), (other, subject)):
+        _event(
+            actor,
+            one,
+            codes.EventKind.CHANGED,
+            _("Co-offender link removed: %(name)s (%(reason)s)") % {"name": two.name, "reason": reason},
+        )
+    _bump_generation()
+
+
 # --- classified supervision ------------------------------------------------------------------------
 
 
@@ -1153,6 +1177,56 @@ def device_unbind(*, actor, device: Device, reason: str) -> Device:
     audit.record_update(actor=actor, action="corrections.device.unbind", obj=device, before=before)
     _bump_generation()
     return device
+
+
+@transaction.atomic
+def device_retire(*, actor, device: Device, reason: str) -> Device:
+    """Take a device out of service (lost, broken, returned to the vendor); it must be unbound first."""
+    _require(actor, device.org)
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    if device.retired:
+        raise DomainError(_("This device is retired."), code="illegal_transition")
+    if device.measure_id is not None:
+        raise DomainError(_("Unbind the device from its measure first."), code="illegal_transition")
+    reason = _text(reason, "reason")
+    before = audit.snapshot(device)
+    device.retired = True
+    device.save()
+    audit.record(
+        actor=actor,
+        action="corrections.device.retire",
+        kind=AuditKind.UPDATE,
+        obj=device,
+        changes={**audit.diff(before, audit.snapshot(device)), "reason": reason},
+    )
+    _bump_generation()
+    return device
+
+
+@transaction.atomic
+def fence_deactivate(*, actor, fence: Fence, reason: str) -> Fence:
+    """Lift a fence (a prohibition order that ended, a subject's own area no longer needed): it stops
+    being tested from the next batch on. The office's default area can only be redrawn."""
+    _require(actor, fence.org)
+    fence = Fence.objects.select_for_update().get(pk=fence.pk)
+    if not fence.active:
+        raise DomainError(_("This fence is no longer in force."), code="illegal_transition")
+    if fence.kind == codes.FenceKind.AREA and fence.subject_id is None:
+        raise DomainError(_("The office's default permitted area cannot be lifted; redraw it instead."))
+    before = audit.snapshot(fence)
+    fence.active = False
+    fence.save()
+    reason = _text(reason, "reason")
+    if fence.subject_id:
+        _event(
+            actor,
+            fence.subject,
+            codes.EventKind.CHANGED,
+            _("Fence lifted: %(name)s (%(reason)s)") % {"name": fence.name, "reason": reason},
+        )
+    audit.record_update(actor=actor, action="corrections.fence.deactivate", obj=fence, before=before)
+    _bump_generation()
+    return fence
 
 
 def _polygon(points):

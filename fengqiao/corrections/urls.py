@@ -55,4 +55,6 @@ urlpatterns = [
     path("devices/<id:pk>/unbind/", views.DeviceUnbindView.as_view(step="unbind"), name="device_unbind"),
     path("fences/", views.FenceListView.as_view(), name="fences"),
     path("fences/<id:pk>/edit/", views.FenceEditView.as_view(), name="fence_edit"),
+    path("fences/<id:pk>/lift/", views.FenceLiftView.as_view(), name="fence_lift"),
+    path("devices/<id:pk>/retire/", views.DeviceUnbindView.as_view(step="retire"), name="device_retire"),
 ]

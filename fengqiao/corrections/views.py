@@ -534,6 +534,13 @@ SUBJECT_STEPS: dict[str, Step] = {
         gettext_lazy("Co-offender linked."),
         OPEN,
     ),
+    "cooffender_unlink": Step(
+        forms.CoOffenderUnlinkForm,
+        lambda a, s, d: services.co_offender_unlink(actor=a, subject=s, other=d["other"], reason=d["reason"]),
+        gettext_lazy("Remove a co-offender link entered by mistake"),
+        gettext_lazy("Co-offender link removed."),
+        OPEN,
+    ),
     "residence": Step(
         forms.ResidenceForm,
         lambda a, s, d: services.residence_change(actor=a, subject=s, **d),
@@ -654,6 +661,8 @@ def subject_steps(subject, user, bound=None):
                 form = bound[1]
             else:
                 form = step.form(subject=subject, actor=user, prefix=name)
+            if getattr(form, "nothing_to_do", False):
+                continue
             items.append((name, step.label, form))
         if items:
             groups.append((group, label, items))
@@ -1057,7 +1066,13 @@ class DeviceUnbindView(_ObjectStepView):
             lambda a, o, d: services.device_unbind(actor=a, device=o, **d),
             gettext_lazy("Unbind the device"),
             gettext_lazy("Device unbound."),
-        )
+        ),
+        "retire": ObjectStep(
+            forms.ReasonForm,
+            lambda a, o, d: services.device_retire(actor=a, device=o, **d),
+            gettext_lazy("Retire the device"),
+            gettext_lazy("Device retired."),
+        ),
     }
 
     def subject_of(self, obj):
@@ -1104,6 +1119,23 @@ class FenceEditView(_ObjectStepView):
 
     def describe(self, obj):
         return f"{obj.get_kind_display()} · {obj.name}"
+
+
+class FenceLiftView(FenceEditView):
+    """Lift a subject's own area or a banned place (the prohibition order ended)."""
+
+    step = "lift"
+    steps = {
+        "lift": ObjectStep(
+            forms.ReasonForm,
+            lambda a, o, d: services.fence_deactivate(actor=a, fence=o, **d),
+            gettext_lazy("Lift the fence"),
+            gettext_lazy("Fence lifted."),
+        )
+    }
+
+    def form_kwargs(self, obj):
+        return {}
 
 
 # --- alerts ----------------------------------------------------------------------------------------

@@ -678,3 +678,38 @@ def test_file_page_queries_do_not_grow_with_the_records(world, staff, subj, djan
     assert len(response.context["timeline"].items) == 20 and response.context["timeline"].next_cursor
     more = c.get(url, {"tcursor": response.context["timeline"].next_cursor}, HTTP_HX_REQUEST="true")
     assert more.status_code == 200 and "<li" in html(more)
+
+
+def test_retire_lift_and_unlink_pages(world):
+    from django.test import Client
+
+    from fengqiao.corrections import codes, geo, services
+    from fengqiao.corrections.models import CoOffenderLink, Device, Fence
+    from fengqiao.corrections.testing import CENTRE, make_subject
+
+    one, two = make_subject(world), make_subject(world)
+    services.co_offender_link(actor=world.director_a, subject=one, other=two)
+    device = services.device_register(actor=world.director_a, org=world.office_a, identifier="W-77", kind="phone")
+    banned = services.fence_save(
+        actor=world.director_a, org=one.office, kind=codes.FenceKind.BANNED, name="网吧", subject=one,
+        polygon=geo.circle(CENTRE[0], CENTRE[1], 200),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(world.director_a)
+    page = client.get(f"/corrections/subjects/{one.pk}/")
+    assert "cooffender_unlink" in page.content.decode()
+    response = client.post(
+        f"/corrections/subjects/{one.pk}/cooffender_unlink/",
+        {"cooffender_unlink-other": two.pk, "cooffender_unlink-reason": "录入错误"},
+    )
+    assert response.status_code in (302, 303), response.content.decode()[:500]
+    assert not CoOffenderLink.objects.exists()
+    assert client.get(f"/corrections/devices/{device.pk}/retire/").status_code == 200
+    assert client.post(f"/corrections/devices/{device.pk}/retire/", {"reason": "遗失"}).status_code in (302, 303)
+    assert Device.objects.get(pk=device.pk).retired
+    assert client.post(f"/corrections/fences/{banned.pk}/lift/", {"reason": "禁止令期满"}).status_code in (302, 303)
+    assert not Fence.objects.get(pk=banned.pk).active
+    # Another office: not found.
+    other = Client()
+    other.force_login(world.director_b)
+    assert other.get(f"/corrections/fences/{banned.pk}/lift/").status_code == 404

@@ -314,3 +314,52 @@ def test_a_move_out_of_the_county_is_refused(world):
     assert err.value.field == "to_org"
     subject.refresh_from_db()
     assert subject.org == world.village_a1
+
+
+def test_retire_a_device_only_once_unbound(world):
+    subject = make_subject(world)
+    _measure, device = make_measure(world, subject, backdate=False)
+    with pytest.raises(DomainError):
+        services.device_retire(actor=world.director_a, device=device, reason="损坏")
+    services.device_unbind(actor=world.director_a, device=device, reason="更换设备")
+    services.device_retire(actor=world.director_a, device=device, reason="损坏")
+    device.refresh_from_db()
+    assert device.retired
+    with pytest.raises(DomainError):
+        services.device_retire(actor=world.director_a, device=device, reason="again")
+
+
+def test_lift_a_banned_place_but_never_the_default_area(world):
+    import time
+
+    from fengqiao.corrections import geo
+    from fengqiao.corrections.ingest import ingest
+    from fengqiao.corrections.models import Alert, Fence
+    from fengqiao.corrections.testing import CENTRE, fix
+
+    subject = make_subject(world)
+    _measure, device = make_measure(world, subject)
+    banned = services.fence_save(
+        actor=world.director_a, org=subject.office, kind=codes.FenceKind.BANNED, name="酒吧", subject=subject,
+        polygon=geo.circle(CENTRE[0], CENTRE[1], 300),
+    )  # fmt: skip
+    default = Fence.objects.get(office=subject.office, subject__isnull=True)
+    with pytest.raises(DomainError):
+        services.fence_deactivate(actor=world.director_a, fence=default, reason="不需要")
+    services.fence_deactivate(actor=world.director_a, fence=banned, reason="禁止令期满")
+    t0 = time.time() - 600
+    ingest(token=None, body={"fixes": [fix(device, i, t=t0 + 60 * i) for i in range(5)]})
+    assert not Alert.objects.filter(subject=subject, kind=codes.AlertKind.BANNED_PLACE).exists()
+    with pytest.raises(DomainError):
+        services.fence_deactivate(actor=world.director_a, fence=banned, reason="again")
+
+
+def test_unlink_co_offenders(world):
+    from fengqiao.corrections.models import CoOffenderLink
+
+    one, two = make_subject(world), make_subject(world)
+    services.co_offender_link(actor=world.director_a, subject=one, other=two)
+    services.co_offender_unlink(actor=world.director_a, subject=two, other=one, reason="录入错误")
+    assert not CoOffenderLink.objects.exists()
+    with pytest.raises(DomainError):
+        services.co_offender_unlink(actor=world.director_a, subject=one, other=two, reason="again")
