@@ -649,12 +649,29 @@ def ingest(*, token, body: bytes | list | dict, now: float | None = None) -> Ing
         # unique key still guards it, and a clash falls back to the skip-duplicates path).
         likely_new = bool(m) and bool((cols["seq"] > dmap.a_maxseq[s_ok]).all())
         refused = _refusals(reason, bad, dev, seq) if reason.any() else []
-        for direct in (True, False) if likely_new else (False,):
+        flagged = np.flatnonzero(flags)
+        alerts: list[int] = []
+        attempts = (True, False) if likely_new else (False,)
+        if (
+            likely_new
+            and not flagged.size
+            and not co_rows.size
+            and not refused
+            and connection.vendor == "postgresql"
+            and not connection.in_atomic_block
+        ):
+            # The usual batch (new fixes, nothing flagged, nothing refused) is one COPY: a single
+            # statement is its own transaction, so it needs no BEGIN and COMMIT round trips.
+            try:
+                stored = _copy_direct(cols)
+                attempts = ()
+            except IntegrityError:
+                attempts = (False,)
+        for direct in attempts:
             try:
                 with transaction.atomic():
                     stored = _write(cols, direct=direct) if m else 0
-                    alerts: list[int] = []
-                    flagged = np.flatnonzero(flags)
+                    alerts = []
                     if flagged.size:
                         alerts += _detect_runs(cols, flagged, entries, s_ok, pol)
                     if co_rows.size:

@@ -24,6 +24,16 @@ def square(lat=CENTRE[0], lon=CENTRE[1], half=HALF):
     return [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half], [lon - half, lat + half]]
 
 
+def ensure_reference_rows():
+    """Transactional tests flush the tables, data migrations included: put the default supervision
+    levels, the policy and the ingest generation row back."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("fengqiao.corrections.migrations.0002_default_levels").create(apps, None)
+
+
 def people(world):
     """Corrections people of the World: a worker in each office and the bureau head (cached)."""
     cached = getattr(world, "_corrections_people", None)

@@ -361,3 +361,28 @@ def test_a_well_formed_batch_as_bytes_takes_the_same_rules(world, tracked):
     assert stored[2].datum == 1 and stored[2].source == 1 and stored[2].battery == 9
     assert geo.distance_m(stored[2].wlat, stored[2].wlon, CENTRE[0], CENTRE[1]) < 0.01
     assert stored[1].battery is None and stored[1].accuracy is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_plain_batch_is_one_copy_and_a_clash_still_falls_back(world):
+    """Outside any transaction (as in a web worker) a batch of new, unflagged fixes goes in as one
+    COPY statement; fixes another worker stored meanwhile send it down the skip path."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fengqiao.corrections.ingest import device_map
+    from fengqiao.corrections.testing import ensure_reference_rows
+
+    ensure_reference_rows()
+    device_map().generation = -1
+    subject = make_subject(world)
+    _measure, device = make_measure(world, subject)
+    now = time.time()
+    first = [fix(device, i, t=now - 100 + i) for i in range(5)]
+    assert ingest(token=None, body={"fixes": first}).stored == 5
+    device_map().a_maxseq[:] = -1
+    with CaptureQueriesContext(connection) as queries:
+        again = ingest(token=None, body={"fixes": [*first, fix(device, 7, t=now - 1)]})
+    assert (again.stored, again.duplicates) == (1, 5)
+    assert Fix.objects.filter(device=device).count() == 6
+    assert len(queries) < 12
