@@ -8,9 +8,11 @@ Each child builds 50 offices with a default permitted area each, 10,000 subjects
 measures with a bound device, and a stream of fixes: each device random-walks inside its fence at
 one fix a minute of device time, and 0.2% of the devices step outside now and then (so alerts are
 raised during the run, through the same detection as in production). Batches of 1,000 fixes mix
-devices, as a vendor gateway's do.
+devices, as a vendor gateway's do. Each batch is its own transaction (for COPY and for ours' plain
+batches, one statement in autocommit).
 
-Side by side, in interleaved rounds on the same kind of batches (each batch one transaction):
+Side by side, in interleaved rounds on the same kind of batches, each method's batches built beforehand
+(only what the server does with them is timed):
 - ours: `ingest.ingest()` on the JSON bytes of the batch: parsing and checking each fix, the
   device/measure check, GCJ-02 conversion, geofence and banned-place evaluation, idempotent insert,
   alert detection, refusal counting;

@@ -190,8 +190,9 @@ class DeviceMap:
         """The slot of each identifier (-1 when not registered), loading unseen ones in one query."""
         if set(map(type, identifiers)) != {str}:
             identifiers = [d if type(d) is str else "" for d in identifiers]
-        missing = set(identifiers).difference(self.slots, self.unknown)
-        missing.discard("")
+        slots, unknown = self.slots, self.unknown
+        # Membership tests against the dict and set (set.difference would walk the whole dict).
+        missing = [d for d in set(identifiers) if d not in slots and d not in unknown and d]
         if missing:
             self._load(list(missing))
         return np.array(list(map(self.slots.get, identifiers, itertools.repeat(-1))), dtype=np.int64)
