@@ -11,6 +11,20 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
+def _today_per_test(request):
+    """Test modules keep `TODAY = timezone.localdate()` at module level; a run that crosses local
+    midnight (16:00 UTC) would then mix yesterday's date with the services' today. Each test gets
+    the date of the moment it starts."""
+    import datetime
+
+    from django.utils import timezone
+
+    module = getattr(request, "module", None)
+    if module is not None and isinstance(getattr(module, "TODAY", None), datetime.date):
+        module.TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: ids repeat between tests (rolled-back rows), so a cached
     value from one test could otherwise answer another."""

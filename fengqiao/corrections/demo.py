@@ -819,7 +819,8 @@ class Seeder:
         key = (s.pk, s.org_id, s.office_id, worker.pk if worker else None)
 
         def event(day, kind, text, moment=None):
-            at = moment or self.dt(day)
+            # Shortly after midnight "40 minutes after the report" can lie ahead: never in the future.
+            at = min(moment, self.now - datetime.timedelta(minutes=1)) if moment else self.dt(day)
             rows[SubjectEvent].append((*key, str(kind), text[:300], at, at))
 
         reg_at = self.dt(p.registered_on, 9)

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.utils import timezone
+
 from fengqiao.testing.leak import MARKER, planter
 
 from . import codes
@@ -20,7 +22,7 @@ def _plant_person(world):
 
     from . import services
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     return services.person_register(
         actor=world.director_b,
         org=world.village_b1,
@@ -51,7 +53,7 @@ def _plant_help(world):
         actor=world.director_b,
         person=_person(world),
         kind=codes.HelpKind.EMPLOYMENT,
-        date=datetime.date.today() - datetime.timedelta(days=3),
+        date=timezone.localdate() - datetime.timedelta(days=3),
         note=f"{MARKER}走访",
     )
 

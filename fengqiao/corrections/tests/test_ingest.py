@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from fengqiao.corrections import codes, geo, services
 from fengqiao.corrections.ingest import ingest
@@ -133,7 +134,7 @@ def test_mixed_batch_stores_the_valid_fixes_and_names_each_refusal(world, tracke
 def test_fixes_without_a_measure_in_force_are_refused_and_not_stored(world, tracked):
     _subject, measure, device = tracked
     director = world.director_a
-    services.measure_end(actor=director, measure=measure, on=datetime.date.today(), reason="不再需要")
+    services.measure_end(actor=director, measure=measure, on=timezone.localdate(), reason="不再需要")
     result = ingest(token=None, body={"fixes": [fix(device, 1)]})
     assert result.stored == 0
     assert [r["reason"] for r in result.refused] == ["no_measure"]
@@ -243,7 +244,7 @@ def test_jitter_within_the_buffer_or_shorter_than_k_raises_nothing(tracked):
 
 def test_outside_on_an_approved_leave_is_no_crossing(world, tracked):
     subject, _measure, device = tracked
-    today = datetime.date.today()
+    today = timezone.localdate()
     leave = services.leave_request(
         actor=world.director_a, subject=subject, destination="上海", reason="探亲", start=today, end=today
     )

@@ -51,7 +51,8 @@ def test_positioning_coverage_and_success_are_computed_from_the_fixes(world):
     now = time.time()
     # Device 1 reported every minute of the last hour; device 2 never.
     ingest(token=None, body={"fixes": [fix(d1, i, t=now - 3600 + 60 * i) for i in range(60)]})
-    total = selectors.metrics(head, TODAY, TODAY)["total"]
+    # Since yesterday: the last hour may straddle local midnight.
+    total = selectors.metrics(head, TODAY - D(days=1), TODAY)["total"]
     assert (total["measures"], total["covered"], total["coverage"]) == (2, 1, 50.0)
     # Both devices were fitted a day ago: fixes were due from then at one a minute.
     assert total["received"] == 60

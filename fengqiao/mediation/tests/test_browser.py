@@ -135,6 +135,8 @@ def test_second_user_is_told_the_case_changed(browser, live_server, w):
 def test_warning_handled_and_failed_case_referred(page, w):
     import datetime
 
+    from django.utils import timezone
+
     from fengqiao.mediation import services
 
     d = services.dispute_register(
@@ -144,13 +146,11 @@ def test_warning_handled_and_failed_case_referred(page, w):
         event_type="0201",
         summary="宅基地纠纷激化",
         description="被申请人扬言要报复，申请人曾被打伤住院。",
-        received_on=datetime.date.today() - datetime.timedelta(days=2),
+        received_on=timezone.localdate() - datetime.timedelta(days=2),
         parties=[{"side": "applicant", "name": "张三"}, {"side": "respondent", "name": "李四"}],
     )
     services.dispute_accept(actor=w.director_a, dispute=d)
-    services.session_add(
-        actor=w.director_a, dispute=d, held_on=datetime.date.today(), place="调解室", record="分歧很大"
-    )
+    services.session_add(actor=w.director_a, dispute=d, held_on=timezone.localdate(), place="调解室", record="分歧很大")
     services.dispute_fail(actor=w.director_a, dispute=d, reason="双方分歧过大")
 
     login(page, "director_a", PASSWORD)
