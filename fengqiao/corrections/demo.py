@@ -1301,6 +1301,10 @@ class Scenes:
         )
         return result
 
+    def act(self, p: Plan, day, fn, **kwargs):
+        """The subject's social worker (or the director) runs a service on `p`'s subject, dated `day`."""
+        return self.call(self.s.dt(day), [p.subject], fn, actor=self.worker(p), subject=p.subject, **kwargs)
+
     def worker(self, p: Plan):
         return p.worker or self.s.directors.get(p.office.pk)
 
@@ -1390,12 +1394,10 @@ class Scenes:
         year = today.year
         for p in self.by_role.get("praise", []):
             day = today - datetime.timedelta(days=3)
-            self.call(
-                s.dt(day),
-                [p.subject],
+            self.act(
+                p,
+                day,
                 services.reward_record,
-                actor=self.worker(p),
-                subject=p.subject,
                 kind=codes.RewardKind.PRAISE,
                 on=day,
                 reason=rng.choice(PRAISES),
@@ -1403,24 +1405,20 @@ class Scenes:
             )
         for p in self.by_role.get("warn", []):
             day = today - datetime.timedelta(days=4)
-            self.call(
-                s.dt(day),
-                [p.subject],
+            self.act(
+                p,
+                day,
                 services.reward_record,
-                actor=self.worker(p),
-                subject=p.subject,
                 kind=codes.RewardKind.WARNING,
                 on=day,
                 reason="未按规定时间报到，经教育后认识到错误",
                 document_number=f"江司矫惩〔{year}〕{s.serial('rs' + str(year))}号",
             )
             day = today - datetime.timedelta(days=1)
-            self.call(
-                s.dt(day),
-                [p.subject],
+            self.act(
+                p,
+                day,
                 services.contact_record,
-                actor=self.worker(p),
-                subject=p.subject,
                 kind=codes.ContactKind.REPORT_IN_PERSON,
                 on=day,
                 place=f"{p.office.short_name}司法所",
@@ -1428,12 +1426,10 @@ class Scenes:
             )
         for p in self.by_role.get("relax", []):
             day = today - datetime.timedelta(days=2)
-            self.call(
-                s.dt(day),
-                [p.subject],
+            self.act(
+                p,
+                day,
                 services.level_change,
-                actor=self.worker(p),
-                subject=p.subject,
                 level=s.lenient,
                 reason="矫正表现良好，经评估调整为宽管",
                 on=day,
@@ -1443,12 +1439,10 @@ class Scenes:
         s, today = self.s, self.today
         year = today.year
         for p in self.by_role.get("ending", []):
-            self.call(
-                s.dt(today),
-                [p.subject],
+            self.act(
+                p,
+                today,
                 services.subject_end,
-                actor=self.worker(p),
-                subject=p.subject,
                 kind=codes.EndKind.EXPIRED,
                 on=today,
                 document_on=today,
@@ -1456,24 +1450,20 @@ class Scenes:
             )
         for p in self.by_role.get("revoke", []):
             day = today - datetime.timedelta(days=12)
-            self.call(
-                s.dt(day),
-                [p.subject],
+            self.act(
+                p,
+                day,
                 services.reward_record,
-                actor=self.worker(p),
-                subject=p.subject,
                 kind=codes.RewardKind.REVOCATION,
                 on=day,
                 reason="多次违反监督管理规定，经警告仍不改正，提请撤销缓刑",
                 document_number=f"江司矫惩〔{year}〕{s.serial('rs' + str(year))}号",
             )
             day = today - datetime.timedelta(days=1)
-            self.call(
-                s.dt(day),
-                [p.subject],
+            self.act(
+                p,
+                day,
                 services.subject_end,
-                actor=self.worker(p),
-                subject=p.subject,
                 kind=codes.EndKind.REVOKED,
                 on=day,
                 document_on=day,
@@ -1481,38 +1471,32 @@ class Scenes:
             )
 
     def at_large_found(self):
-        s, today = self.s, self.today
+        today = self.today
         for p in self.by_role.get("found", []):
             since, back = today - datetime.timedelta(days=9), today - datetime.timedelta(days=2)
-            self.call(
-                s.dt(since),
-                [p.subject],
+            self.act(
+                p,
+                since,
                 services.subject_at_large,
-                actor=self.worker(p),
-                subject=p.subject,
                 since=since,
                 note="电话关机，走访住所未见本人，家属称其外出打工未告知去向",
             )
-            self.call(
-                s.dt(back),
-                [p.subject],
+            self.act(
+                p,
+                back,
                 services.subject_found,
-                actor=self.worker(p),
-                subject=p.subject,
                 on=back,
                 note="经公安机关协助查找，本人到司法所报到，已进行训诫教育",
             )
 
     def declare_at_large(self):
-        s, rng, today = self.s, self.rng, self.today
+        rng, today = self.rng, self.today
         for p in self.by_role.get("at_large", []):
             since = today - datetime.timedelta(days=rng.randint(3, 6))
-            self.call(
-                s.dt(since),
-                [p.subject],
+            self.act(
+                p,
+                since,
                 services.subject_at_large,
-                actor=self.worker(p),
-                subject=p.subject,
                 since=since,
                 note="多次电话无法联系，走访住所未见本人，已通报公安机关协助查找",
             )
@@ -1543,12 +1527,10 @@ class Scenes:
             day = today - datetime.timedelta(days=2)
             dest = OUTSIDE["wx"][0]
             asked = day - datetime.timedelta(days=3)
-            leave = self.call(
-                s.dt(asked),
-                [p.subject],
+            leave = self.act(
+                p,
+                asked,
                 services.leave_request,
-                actor=self.worker(p),
-                subject=p.subject,
                 destination=dest,
                 reason="到无锡市人民医院复诊",
                 start=day,

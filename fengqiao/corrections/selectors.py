@@ -291,13 +291,20 @@ def devices_of(user, subject: Subject):
     return list(Device.objects.visible_to(user, Action.VIEW).filter(measure__subject=subject))
 
 
-def co_offenders_of(user, subject: Subject) -> list[Subject]:
-    """The subjects linked to `subject` as co-offenders that the user may see."""
+def co_offender_ids(subject: Subject) -> set[int]:
+    """Ids of every subject linked to `subject` as a co-offender, whatever their office."""
     from .models import CoOffenderLink
 
     pairs = CoOffenderLink.objects.filter(Q(subject=subject) | Q(other=subject)).values_list("subject_id", "other_id")
-    ids = {a if b == subject.pk else b for a, b in pairs}
-    return list(Subject.objects.visible_to(user, Action.VIEW).filter(pk__in=ids).order_by("name"))
+    return {a if b == subject.pk else b for a, b in pairs}
+
+
+def co_offenders_of(user, subject: Subject, ids: set[int] | None = None) -> list[Subject]:
+    """The subjects linked to `subject` as co-offenders that the user may see."""
+    ids = co_offender_ids(subject) if ids is None else ids
+    return list(
+        Subject.objects.visible_to(user, Action.VIEW).filter(pk__in=ids).select_related("office").order_by("name")
+    )
 
 
 def residence_targets(subject: Subject):

@@ -38,7 +38,6 @@ from .models import (
     Alert,
     AlertEvent,
     Contact,
-    CoOffenderLink,
     Device,
     Fence,
     Leave,
@@ -587,9 +586,8 @@ def _timeline(user, subject, cursor):
 
 def _co_offenders(user, subject):
     """The co-offenders the user may see, and how many more are linked in other units."""
-    pairs = CoOffenderLink.objects.filter(Q(subject=subject) | Q(other=subject)).values_list("subject_id", "other_id")
-    ids = {a if b == subject.pk else b for a, b in pairs}
-    visible = list(Subject.objects.visible_to(user).filter(pk__in=ids).select_related("office"))
+    ids = selectors.co_offender_ids(subject)
+    visible = selectors.co_offenders_of(user, subject, ids)
     return visible, len(ids) - len(visible)
 
 
