@@ -14,7 +14,6 @@ change nothing."""
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Literal
 
 from django.http import HttpResponse
@@ -22,13 +21,11 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
 from fengqiao.core import audit
 from fengqiao.core.api import ErrorOut, principal, scoped_get
+from fengqiao.core.api import body_doc as _body_doc
+from fengqiao.core.api import parse_body as _parse
 from fengqiao.core.converters import MAX_ID
 from fengqiao.core.errors import Conflict, DomainError, Forbidden, NotFound
 from fengqiao.core.permissions import Action, Module
@@ -96,33 +93,6 @@ def _named_person(request):
             code="person_required",
         )
     return p
-
-
-def _parse(request, schema: type[BaseModel]) -> BaseModel:
-    """Validate the JSON body after the object has been found, so that another office's object is a
-    404 whatever was sent (the leak matrix posts an empty body)."""
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "Cannot parse request body") from None
-    try:
-        return schema.model_validate(data)
-    except PydanticValidationError as exc:
-        errors = []
-        for e in exc.errors(include_url=False):
-            e = dict(e)
-            e["loc"] = ("body", "payload", *e.get("loc", ()))
-            errors.append(e)
-        raise NinjaValidationError(errors) from None
-
-
-def _body_doc(schema: type[BaseModel]) -> dict:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema.model_json_schema(mode="validation")}},
-        }
-    }
 
 
 def _conflict(exc: DomainError):

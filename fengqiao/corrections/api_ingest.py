@@ -12,7 +12,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from fengqiao.core.api import ErrorOut, TokenAuth, principal
+from fengqiao.core.api import ErrorOut, TokenAuth, body_doc, principal
 from fengqiao.core.errors import Forbidden
 from fengqiao.core.models import ApiToken
 from fengqiao.core.permissions import Action, Module
@@ -56,12 +56,6 @@ class BatchOut(Schema):
     alerts_raised: int
 
 
-_DOC = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": BatchIn.model_json_schema(mode="validation")}},
-    }
-}
 
 
 @router.post(
@@ -75,7 +69,7 @@ _DOC = {
         "be resent safely. Fixes from a device with no positioning measure in force are refused and "
         "counted, not stored. The answer lists each refused fix with its reason."
     ),
-    openapi_extra=_DOC,
+    openapi_extra=body_doc(BatchIn),
     operation_id="corrections_fixes_ingest",
 )
 def post_fixes(request):

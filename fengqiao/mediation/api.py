@@ -10,7 +10,6 @@ nothing; a step the case's status does not allow is 409 `illegal_transition`.
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -23,13 +22,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
 from fengqiao.core import audit
 from fengqiao.core.api import ErrorOut, principal, scoped_get
+from fengqiao.core.api import body_doc as _body_doc
+from fengqiao.core.api import parse_body as _parse
 from fengqiao.core.converters import MAX_ID
 from fengqiao.core.errors import Conflict, DomainError, Forbidden, NotFound
 from fengqiao.core.models import AuditKind
@@ -80,34 +77,6 @@ def mask_name(name: str, kind: str = codes.PartyKind.PERSON) -> str:
 
 def _zh() -> bool:
     return (get_language() or "zh-hans").startswith("zh")
-
-
-def _parse(request, schema: type[BaseModel]) -> BaseModel:
-    """Validate the JSON body against `schema` after the case has been found, so that another
-    office's case is a 404 whatever was sent (the leak matrix posts an empty body)."""
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "Cannot parse request body") from None
-    try:
-        return schema.model_validate(data)
-    except PydanticValidationError as exc:
-        errors = []
-        for e in exc.errors(include_url=False):
-            e = dict(e)
-            e["loc"] = ("body", "payload", *e.get("loc", ()))
-            errors.append(e)
-        raise NinjaValidationError(errors) from None
-
-
-def _body_doc(schema: type[BaseModel]) -> dict:
-    """The request body of a step in the OpenAPI schema (the steps parse it themselves)."""
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schema.model_json_schema(mode="validation")}},
-        }
-    }
 
 
 def _place(request, pk: int, action: str) -> OrgNode | None:

@@ -9,7 +9,6 @@ phones are masked unless `?reveal=1` by a principal who may see them; each showi
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Literal
 
 from django.db.models import Q
@@ -18,13 +17,10 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 
 from fengqiao.core import audit
 from fengqiao.core.api import ErrorOut, principal, scoped_get
+from fengqiao.core.api import parse_body as _parse
 from fengqiao.core.converters import MAX_ID
 from fengqiao.core.errors import Conflict, DomainError, Forbidden, NotFound
 from fengqiao.core.permissions import Action, Module
@@ -60,24 +56,6 @@ def _may(request, person: ReleasedPerson, action: str) -> bool:
     return p.has_action(Module.RESETTLEMENT, action) and (
         ReleasedPerson.objects.visible_to(p, action).filter(pk=person.pk).exists()
     )
-
-
-def _parse(request, schema: type[BaseModel]) -> BaseModel:
-    """Validate the JSON body after the person has been found, so that another office's person is
-    a 404 whatever was sent."""
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "Cannot parse request body") from None
-    try:
-        return schema.model_validate(data)
-    except PydanticValidationError as exc:
-        errors = []
-        for e in exc.errors(include_url=False):
-            e = dict(e)
-            e["loc"] = ("body", "payload", *e.get("loc", ()))
-            errors.append(e)
-        raise NinjaValidationError(errors) from None
 
 
 def _place(request, pk: int, action: str) -> OrgNode | None:
