@@ -77,3 +77,23 @@ class ApiTokenForm(BootstrapMixin, forms.Form):
             OrgNode.objects.visible_to(user, Action.CREATE).exclude(kind="village").filter(is_active=True)
         )
         self.fields["grants"].choices = [(g, grant_label(g)) for g in GRANTABLE_TOKEN_ACTIONS]
+
+
+def places_for(actor, module: str, action: str, *, office=None):
+    """Towns and villages where `actor` may keep a module's records (its scope for `action`). A
+    bureau picks an office first: the villages of a whole city or province are too many to list."""
+    from django.db.models import Q
+
+    from fengqiao.core.scoping import subtree_q
+    from fengqiao.orgs.models import OrgKind
+
+    nodes = actor.scope_nodes_for(module, action)
+    within = Q(pk__in=[])
+    for node in nodes:
+        within |= subtree_q(node.path)
+    qs = OrgNode.objects.filter(within, is_active=True, kind__in=[OrgKind.TOWN, OrgKind.VILLAGE])
+    if office is not None:
+        return qs.filter(subtree_q(office.path)).order_by("path")
+    if any(n.is_bureau for n in nodes):
+        qs = qs.filter(kind=OrgKind.TOWN)
+    return qs.order_by("path")

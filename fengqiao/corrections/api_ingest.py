@@ -56,8 +56,6 @@ class BatchOut(Schema):
     alerts_raised: int
 
 
-
-
 @router.post(
     "/fixes",
     auth=[TokenAuth()],

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import User
 from fengqiao.core.audit import version_of
-from fengqiao.core.forms import BootstrapMixin, OrgChoiceField
+from fengqiao.core.forms import BootstrapMixin, OrgChoiceField, places_for
 from fengqiao.core.permissions import Action, Module
 from fengqiao.core.scoping import subtree_q
 from fengqiao.core.validators import validate_phone
@@ -49,21 +49,6 @@ class WorkerChoiceField(forms.ModelChoiceField):
 class LevelChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name
-
-
-def places_for(actor, action, *, office=None):
-    """Towns and villages where `actor` may keep subjects (their corrections scope). A bureau picks an
-    office: the villages of a whole city are too many to list."""
-    nodes = actor.scope_nodes_for(Module.CORRECTIONS, action)
-    within = Q(pk__in=[])
-    for node in nodes:
-        within |= subtree_q(node.path)
-    qs = OrgNode.objects.filter(within, is_active=True, kind__in=[OrgKind.TOWN, OrgKind.VILLAGE])
-    if office is not None:
-        return qs.filter(subtree_q(office.path)).order_by("path")
-    if any(n.is_bureau for n in nodes):
-        qs = qs.filter(kind=OrgKind.TOWN)
-    return qs.order_by("path")
 
 
 def offices_for(actor, action):
@@ -183,7 +168,7 @@ class SubjectForm(BootstrapMixin, VersionMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.subject = subject
         if subject is None:
-            places = places_for(actor, Action.CREATE)
+            places = places_for(actor, Module.CORRECTIONS, Action.CREATE)
             self.fields["org"].queryset = places
             offices = {o.office_id for o in places if o.kind == OrgKind.TOWN}
             self.fields["worker"].set_objects(workers_with_load(offices))

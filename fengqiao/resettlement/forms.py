@@ -1,15 +1,13 @@
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.accounts.models import User
 from fengqiao.core.audit import version_of
-from fengqiao.core.forms import BootstrapMixin, OrgChoiceField
+from fengqiao.core.forms import BootstrapMixin, OrgChoiceField, places_for
 from fengqiao.core.permissions import Action, Module
-from fengqiao.core.scoping import subtree_q
 from fengqiao.core.validators import validate_id_number, validate_phone
-from fengqiao.orgs.models import OrgKind, OrgNode
+from fengqiao.orgs.models import OrgNode
 
 from . import codes, selectors
 
@@ -29,21 +27,6 @@ class WorkerChoiceField(forms.ModelChoiceField):
 
 class VersionMixin(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput, error_messages={"required": STALE_FORM, "invalid": STALE_FORM})
-
-
-def places_for(actor, action, office=None):
-    """Towns and villages where `actor` may keep released persons; a bureau picks an office, the
-    villages of a whole city or province being too many to list."""
-    nodes = actor.scope_nodes_for(Module.RESETTLEMENT, action)
-    within = Q(pk__in=[])
-    for node in nodes:
-        within |= subtree_q(node.path)
-    qs = OrgNode.objects.filter(within, is_active=True, kind__in=[OrgKind.TOWN, OrgKind.VILLAGE])
-    if office is not None:
-        return qs.filter(subtree_q(office.path)).order_by("path")
-    if any(n.is_bureau for n in nodes):
-        qs = qs.filter(kind=OrgKind.TOWN)
-    return qs.order_by("path")
 
 
 class PersonForm(BootstrapMixin, VersionMixin, forms.Form):
@@ -103,13 +86,13 @@ class PersonForm(BootstrapMixin, VersionMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.person = person
         if person is None:
-            self.fields["org"].queryset = places_for(actor, Action.CREATE)
+            self.fields["org"].queryset = places_for(actor, Module.RESETTLEMENT, Action.CREATE)
             self.fields["worker"].queryset = selectors.assignable_workers(actor).annotate(load=selectors.active_load())
             self.fields["released_on"].initial = timezone.localdate()
             self.fields["handover_on"].initial = timezone.localdate()
             del self.fields["version"]
         else:
-            self.fields["org"].queryset = places_for(actor, Action.CHANGE, office=person.office)
+            self.fields["org"].queryset = places_for(actor, Module.RESETTLEMENT, Action.CHANGE, office=person.office)
             for name in ("level", "level_reason", "worker"):
                 del self.fields[name]
 
