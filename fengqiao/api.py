@@ -8,9 +8,14 @@ from fengqiao.accounts.api import router as accounts_router
 from fengqiao.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
 from fengqiao.corrections.api import router as corrections_router
 from fengqiao.corrections.api_ingest import router as corrections_ingest_router
+from fengqiao.education.api import router as education_router
+from fengqiao.legalnet.api import router as legalnet_router
+from fengqiao.legalservices.api import router as legalservices_router
 from fengqiao.mediation.api import router as mediation_router
 from fengqiao.orgs.api import router as orgs_router
+from fengqiao.party.api import router as party_router
 from fengqiao.resettlement.api import router as resettlement_router
+from fengqiao.supervision.api import router as supervision_router
 
 api = NinjaAPI(
     title="Fengqiao API",
@@ -33,3 +38,8 @@ api.add_router("/mediation", mediation_router)
 api.add_router("/corrections", corrections_router)
 api.add_router("/corrections", corrections_ingest_router)
 api.add_router("/resettlement", resettlement_router)
+api.add_router("/legal-services", legalservices_router)
+api.add_router("/service-network", legalnet_router)
+api.add_router("/supervision", supervision_router)
+api.add_router("/education", education_router)
+api.add_router("/party", party_router)

@@ -83,6 +83,11 @@ INSTALLED_APPS = [
     "fengqiao.mediation",
     "fengqiao.corrections",
     "fengqiao.resettlement",
+    "fengqiao.legalservices",
+    "fengqiao.legalnet",
+    "fengqiao.supervision",
+    "fengqiao.education",
+    "fengqiao.party",
     "fengqiao.partners",
 ]
 

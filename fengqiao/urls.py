@@ -21,6 +21,11 @@ urlpatterns = [
     path("mediation/", include("fengqiao.mediation.urls")),
     path("corrections/", include("fengqiao.corrections.urls")),
     path("resettlement/", include("fengqiao.resettlement.urls")),
+    path("legal-services/", include("fengqiao.legalservices.urls")),
+    path("service-network/", include("fengqiao.legalnet.urls")),
+    path("supervision/", include("fengqiao.supervision.urls")),
+    path("education/", include("fengqiao.education.urls")),
+    path("party/", include("fengqiao.party.urls")),
     path("partners/", include("fengqiao.partners.urls")),
     path("api/v1/", api.urls),
 ]
