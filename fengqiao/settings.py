@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "fengqiao.supervision",
     "fengqiao.education",
     "fengqiao.party",
+    "fengqiao.assessment",
     "fengqiao.partners",
 ]
 

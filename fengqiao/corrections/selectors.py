@@ -487,6 +487,22 @@ def _rates(fig: dict) -> dict:
     return fig
 
 
+def missed_intake_q(start: datetime.date, end: datetime.date, pol=None) -> Q:
+    """漏管 in a period: subjects whose report deadline fell in it and who reported late or not at all."""
+    deadline_days = datetime.timedelta(days=(pol or policy.current()).report_deadline_days)
+    return Q(judgment_effective_on__gte=start - deadline_days, judgment_effective_on__lte=end - deadline_days) & (
+        Q(reported_on__isnull=True, status__in=codes.OPEN_STATUSES)
+        | Q(reported_on__gt=F("judgment_effective_on") + deadline_days)
+    )
+
+
+def lost_contact_subjects(subject_qs, start: datetime.date, end: datetime.date):
+    """Subjects with a 脱管 alert (no contact, or not back from leave) raised in the period."""
+    t0, t1 = _period_bounds(start, end)
+    alerts = Alert.objects.filter(kind__in=codes.LOST_KINDS, raised_at__gte=t0, raised_at__lt=t1)
+    return subject_qs.filter(pk__in=alerts.values("subject_id"))
+
+
 def register_by_office(subject_qs, start: datetime.date, end: datetime.date, today=None) -> dict[int, dict]:
     """Per office: 漏管 and 脱管 from the register and its alerts, subjects at large, taken in and
     ended in the period, and the open subjects by category, phase and level."""
@@ -501,20 +517,7 @@ def register_by_office(subject_qs, start: datetime.date, end: datetime.date, tod
 
     open_qs = subject_qs.filter(status__in=codes.OPEN_STATUSES)
     put("open", _by_office(open_qs, n=Count("id")))
-    # 漏管 in the period: subjects whose report deadline fell in it and who reported late or not at all.
-    due = subject_qs.filter(
-        judgment_effective_on__gte=start - deadline_days, judgment_effective_on__lte=end - deadline_days
-    )
-    put(
-        "missed_intake",
-        _by_office(
-            due.filter(
-                Q(reported_on__isnull=True, status__in=codes.OPEN_STATUSES)
-                | Q(reported_on__gt=F("judgment_effective_on") + deadline_days)
-            ),
-            n=Count("id"),
-        ),
-    )
+    put("missed_intake", _by_office(subject_qs.filter(missed_intake_q(start, end, pol)), n=Count("id")))
     put(
         "missed_intake_now",
         _by_office(subject_qs.filter(status=S.PENDING, judgment_effective_on__lt=today - deadline_days), n=Count("id")),
