@@ -38,6 +38,12 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded files of a test go to a temporary directory, never to var/media."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+
+
 @pytest.fixture
 def client_for(client):
     """client_for(user) → the Django test client signed in as `user`."""

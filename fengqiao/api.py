@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 
 from fengqiao import __version__
 from fengqiao.accounts.api import router as accounts_router
+from fengqiao.assessment.api import router as assessment_router
 from fengqiao.core.api import BrowserSessionAuth, TokenAuth, install_error_handlers
 from fengqiao.corrections.api import router as corrections_router
 from fengqiao.corrections.api_ingest import router as corrections_ingest_router
@@ -43,3 +44,4 @@ api.add_router("/service-network", legalnet_router)
 api.add_router("/supervision", supervision_router)
 api.add_router("/education", education_router)
 api.add_router("/party", party_router)
+api.add_router("/standards", assessment_router)

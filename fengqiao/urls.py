@@ -26,6 +26,7 @@ urlpatterns = [
     path("supervision/", include("fengqiao.supervision.urls")),
     path("education/", include("fengqiao.education.urls")),
     path("party/", include("fengqiao.party.urls")),
+    path("standards/", include("fengqiao.assessment.urls")),
     path("partners/", include("fengqiao.partners.urls")),
     path("api/v1/", api.urls),
 ]

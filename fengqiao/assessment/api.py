@@ -1,0 +1,5 @@
+"""Construction-standard endpoints under /api/v1/standards."""
+
+from ninja import Router
+
+router = Router(tags=["assessment"])
