@@ -128,6 +128,22 @@ def _evidence_of(results):
     return Evidence.objects.filter(result__in=[r.pk for r in results]).select_related("uploaded_by")
 
 
+def is_assessor_of(principal, office) -> bool:
+    """An assessor judges from a bureau above the office (holding approve on the standard there),
+    never from the office itself. None is the platform (the demo seeder)."""
+    from fengqiao.core.permissions import Module
+    from fengqiao.core.scoping import in_scope
+    from fengqiao.orgs.models import OrgKind
+
+    if principal is None:
+        return True
+    if not in_scope(principal, office, Action.APPROVE, Module.STANDARDS):
+        return False
+    return any(
+        n.kind in (OrgKind.CITY, OrgKind.PROVINCE) for n in principal.scope_nodes_for(Module.STANDARDS, Action.APPROVE)
+    )
+
+
 # --- campaigns --------------------------------------------------------------------------------------
 
 

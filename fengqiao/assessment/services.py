@@ -140,14 +140,9 @@ def _is_bureau(org) -> bool:
 
 
 def _assessor_of(actor, office) -> bool:
-    """An assessor judges from a bureau above the office, never from the office itself."""
-    from fengqiao.core.scoping import in_scope
+    from .selectors import is_assessor_of
 
-    if actor is None:
-        return True
-    if not in_scope(actor, office, Action.APPROVE, Module.STANDARDS):
-        return False
-    return any(_is_bureau(n) for n in actor.scope_nodes_for(Module.STANDARDS, Action.APPROVE))
+    return is_assessor_of(actor, office)
 
 
 def _illegal(message) -> DomainError:

@@ -92,6 +92,13 @@ ENTRIES = [
         description=_("The office's party branch, its members, venue and activities"),
     ),
     NavEntry(
+        Module.STANDARDS,
+        _("Construction standard"),
+        "award",
+        "assessment:index",
+        description=_("Scorecards of every office, the campaign, inspection, rectification and typical experiences"),
+    ),
+    NavEntry(
         Module.ORGS,
         _("Organisation tree"),
         "diagram-3",
