@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from fengqiao.core.permissions import Action
+from fengqiao.core.permissions import Action, Module
 
 from . import codes, indicators
 from .models import Assessment, Campaign, ItemCriterion, ItemResult, RectificationTask, StandardItem
@@ -299,3 +299,30 @@ def scorecards_for(office_ids: list[int], standard_id: int, start: datetime.date
             card[number] = {"criteria": rows, "auto": auto_judgement(rows)}
         out[office_id] = card
     return out
+
+
+def home_summary(user):
+    """The home page card: open and overdue rectifications, and scorecards waiting for the user."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    today = timezone.localdate()
+    tasks = open_tasks(user)
+    overdue = tasks.filter(deadline__lt=today).count()
+    base = reverse("assessment:tasks")
+    figures = [
+        (_("Open rectifications"), tasks.count(), base, "primary"),
+        (_("Overdue rectifications"), overdue, f"{base}?overdue=1", "danger" if overdue else "success"),
+    ]
+    if user.has_action(Module.STANDARDS, Action.APPROVE) and any(
+        n.kind in ("city", "province") for n in user.scope_nodes_for(Module.STANDARDS, Action.APPROVE)
+    ):
+        waiting = (
+            Assessment.objects.visible_to(user)
+            .filter(status=codes.AssessmentStatus.SUBMITTED, campaign__status=codes.CampaignStatus.RUNNING)
+            .count()
+        )
+        figures.append(
+            (_("Scorecards to inspect"), waiting, reverse("assessment:index"), "warning" if waiting else "success")
+        )
+    return figures

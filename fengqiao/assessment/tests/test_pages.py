@@ -186,3 +186,16 @@ def test_lists(world, client_for):
     assert len(task_link.findall(html)) == 2
     html = client_for(world.director_b).get(reverse("assessment:tasks") + "?status=all").content.decode()
     assert not task_link.findall(html)
+
+
+def test_home_summary(world, client_for):
+    from fengqiao.assessment import selectors
+
+    campaign = make_campaign(world)
+    fill_and_submit(world, campaign, world.office_a, world.director_a)
+    figures = {label: value for label, value, _url, _tone in selectors.home_summary(world.assessor)}
+    assert list(figures.values()) == [0, 0, 1]  # one scorecard waiting for inspection
+    judge_all(world, assessment_of(campaign, world.office_a), except_items=(5,))
+    assert [v for _l, v, _u, _t in selectors.home_summary(world.director_a)] == [1, 0]
+    assert [v for _l, v, _u, _t in selectors.home_summary(world.director_b)] == [0, 0]
+    assert client_for(world.assessor).get("/").status_code == 200
