@@ -62,6 +62,7 @@ ENTRIES = [
         "chat-square-text",
         "legalservices:index",
         description=_("Consultations, referrals, opinions for the town, satisfaction and complaints"),
+        summary="fengqiao.legalservices.selectors.home_summary",
     ),
     NavEntry(
         Module.LEGAL_SERVICES,
@@ -97,6 +98,7 @@ ENTRIES = [
         "award",
         "assessment:index",
         description=_("Scorecards of every office, the campaign, inspection, rectification and typical experiences"),
+        summary="fengqiao.assessment.selectors.home_summary",
     ),
     NavEntry(
         Module.ORGS,
