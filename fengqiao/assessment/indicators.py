@@ -12,6 +12,8 @@ and a standard's item can only name an indicator that is registered.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import importlib
 from collections.abc import Callable
@@ -32,7 +34,7 @@ class Indicator:
     unit: str | Promise
     module: str
     direction: str
-    threshold: float
+    threshold: float | None
     definition: str | Promise
     compute: Callable[[list[int], datetime.date, datetime.date], Values]
     records: Callable | None = None
@@ -52,7 +54,7 @@ def indicator(
     unit,
     module: str,
     direction: str = Direction.AT_LEAST,
-    threshold: float,
+    threshold: float | None,
     definition,
     records: Callable | None = None,
 ):
@@ -96,3 +98,79 @@ def get(code: str) -> Indicator | None:
 def rate(part: int, whole: int) -> float | None:
     """A percentage with one decimal, or None when there is nothing to measure."""
     return round(100 * part / whole, 1) if whole else None
+
+
+# One scorecard computation reads each module's figures once, however many of its figures the
+# standard uses: the figures of a call are kept for the duration of `evaluation()`.
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("indicator_memo", default=None)
+
+
+@contextlib.contextmanager
+def evaluation():
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def register_figures(app: str, module: str, selectors_module):
+    """Declare every figure of a module's `FIGURES` (its figures contract: `office_figures`,
+    `figure_records`) as an indicator `<app>.<code>`. Rates (0..1) become percentages."""
+    figures = selectors_module.FIGURES
+    if isinstance(figures, dict):
+        entries = [{"code": code, **fig} for code, fig in figures.items()]
+    else:
+        entries = list(figures)
+    for fig in entries:
+        _register_figure(app, module, selectors_module, fig)
+
+
+def _register_figure(app, module, selectors_module, fig):
+    code = fig["code"]
+    unit = fig.get("unit")
+    is_rate = isinstance(unit, str) and unit in ("rate", "ratio", "%")
+    higher = fig.get("direction") in ("higher", "up", "ge", ">=", Direction.AT_LEAST, None)
+    threshold = fig.get("threshold")
+    if is_rate and threshold is not None and threshold <= 1:
+        threshold = threshold * 100
+
+    def compute(office_ids, start, end):
+        memo = _memo.get()
+        key = (app, tuple(office_ids), start, end)
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = selectors_module.office_figures(list(office_ids), start, end)
+            if memo is not None:
+                memo[key] = found
+        out = {}
+        for office_id in office_ids:
+            value = (found.get(office_id) or {}).get(code)
+            if is_rate and value is not None:
+                value = round(100 * value, 1)
+            out[office_id] = value
+        return out
+
+    compute.__module__ = selectors_module.__name__.rsplit(".", 1)[0] + ".indicators"
+    records = None
+    if fig.get("records", True) and hasattr(selectors_module, "figure_records"):
+
+        def records(office_id, start, end):
+            return selectors_module.figure_records(code, office_id, start, end)
+
+    indicator(
+        f"{app}.{code}",
+        name=fig.get("name") or fig.get("label") or code,
+        unit="%" if is_rate else (unit if unit and unit != "count" else _count_unit()),
+        module=module,
+        direction=Direction.AT_LEAST if higher else Direction.AT_MOST,
+        threshold=threshold,
+        definition=fig.get("description") or fig.get("definition") or fig.get("name") or code,
+        records=records,
+    )(compute)
+
+
+def _count_unit():
+    from django.utils.translation import gettext_lazy as _
+
+    return _("count")

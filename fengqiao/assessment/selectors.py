@@ -31,9 +31,10 @@ def indicator_values(
 ) -> dict[str, dict[int, float | int | None]]:
     """code → office id → value, each indicator computed once for every office of the list."""
     out = {}
-    for code in sorted(set(codes_needed)):
-        ind = indicators.get(code)
-        out[code] = ind.values(office_ids, start, end) if ind else dict.fromkeys(office_ids)
+    with indicators.evaluation():
+        for code in sorted(set(codes_needed)):
+            ind = indicators.get(code)
+            out[code] = ind.values(office_ids, start, end) if ind else dict.fromkeys(office_ids)
     return out
 
 

@@ -77,6 +77,7 @@ ENTRIES = [
         "clipboard-check",
         "supervision:index",
         description=_("Supervision of the town's law enforcement, problems found and their rectification"),
+        summary="fengqiao.supervision.selectors.home_summary",
     ),
     NavEntry(
         Module.EDUCATION,
