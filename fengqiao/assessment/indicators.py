@@ -118,11 +118,9 @@ def register_figures(app: str, module: str, selectors_module):
     """Declare every figure of a module's `FIGURES` (its figures contract: `office_figures`,
     `figure_records`) as an indicator `<app>.<code>`. Rates (0..1) become percentages."""
     figures = selectors_module.FIGURES
-    if isinstance(figures, dict):
-        entries = [{"code": code, **fig} for code, fig in figures.items()]
-    else:
-        entries = list(figures)
-    for fig in entries:
+    # A module may list its figures, or key them by code.
+    as_dict = isinstance(figures, dict)
+    for fig in ({"code": code, **fig} for code, fig in figures.items()) if as_dict else figures:
         _register_figure(app, module, selectors_module, fig)
 
 
