@@ -120,15 +120,21 @@ def register_figures(app: str, module: str, selectors_module):
     figures = selectors_module.FIGURES
     # A module may list its figures, or key them by code.
     as_dict = isinstance(figures, dict)
-    for fig in ({"code": code, **fig} for code, fig in figures.items()) if as_dict else figures:
-        _register_figure(app, module, selectors_module, fig)
+    for fig in ({"code": code, **_plain(fig)} for code, fig in figures.items()) if as_dict else figures:
+        _register_figure(app, module, selectors_module, _plain(fig))
+
+
+def _plain(fig) -> dict:
+    import dataclasses
+
+    return {f.name: getattr(fig, f.name) for f in dataclasses.fields(fig)} if dataclasses.is_dataclass(fig) else fig
 
 
 def _register_figure(app, module, selectors_module, fig):
     code = fig["code"]
     unit = fig.get("unit")
     is_rate = isinstance(unit, str) and unit in ("rate", "ratio", "%")
-    higher = fig.get("direction") in ("higher", "up", "ge", ">=", Direction.AT_LEAST, None)
+    higher = fig.get("direction") in ("higher", "up", "min", "ge", ">=", Direction.AT_LEAST, None)
     threshold = fig.get("threshold")
     if is_rate and threshold is not None and threshold <= 1:
         threshold = threshold * 100
@@ -151,7 +157,7 @@ def _register_figure(app, module, selectors_module, fig):
 
     compute.__module__ = selectors_module.__name__.rsplit(".", 1)[0] + ".indicators"
     records = None
-    if fig.get("records", True) and hasattr(selectors_module, "figure_records"):
+    if fig.get("records", fig.get("drill_down", True)) and hasattr(selectors_module, "figure_records"):
 
         def records(office_id, start, end):
             return selectors_module.figure_records(code, office_id, start, end)
@@ -159,7 +165,7 @@ def _register_figure(app, module, selectors_module, fig):
     indicator(
         f"{app}.{code}",
         name=fig.get("name") or fig.get("label") or code,
-        unit="%" if is_rate else (unit if unit and unit != "count" else _count_unit()),
+        unit="%" if is_rate else ("" if unit == "flag" else (unit if unit and unit != "count" else _count_unit())),
         module=module,
         direction=Direction.AT_LEAST if higher else Direction.AT_MOST,
         threshold=threshold,

@@ -451,7 +451,7 @@ class RecordsView(ScopedObjectMixin, View):
             qs = ind.records(a.office_id, a.period_start, a.period_end)
             model = qs.model
             value = ind.values([a.office_id], a.period_start, a.period_end).get(a.office_id)
-        visible = model.objects.visible_to(request.user)
+        visible = model.objects.visible_to(request.user, getattr(model, "records_action", Action.VIEW))
         rows = list(qs.filter(pk__in=visible.values("pk"))[: selectors.RECORD_IDS_KEPT])
         total = total if total is not None else qs.count()
         page = RECORD_PAGES.get(model._meta.label)

@@ -85,6 +85,7 @@ ENTRIES = [
         "megaphone",
         "education:index",
         description=_("The guidance station, education activities and democracy-and-rule-of-law villages"),
+        summary="fengqiao.education.selectors.home_summary",
     ),
     NavEntry(
         Module.PARTY,
@@ -92,6 +93,7 @@ ENTRIES = [
         "flag",
         "party:index",
         description=_("The office's party branch, its members, venue and activities"),
+        summary="fengqiao.party.selectors.home_summary",
     ),
     NavEntry(
         Module.STANDARDS,
