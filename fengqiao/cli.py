@@ -40,6 +40,10 @@ def _serve(host: str, port: int, workers: int, with_worker: bool):
     children = []
     if with_worker:
         children.append(subprocess.Popen([sys.executable, "-m", "fengqiao.cli", "worker"], env=env))
+        # The daily reminder of overdue rectifications is a task that queues its own next run;
+        # make sure one is waiting.
+        reminders = [sys.executable, "-m", "fengqiao.cli", "manage", "rectification_reminders", "--schedule"]
+        subprocess.run(reminders, env=env, check=False)  # noqa: S603 - our own command line
         # The corrections sweeps (漏管, 脱管, 信号中断, escalation) run every minute next to the worker.
         children.append(
             subprocess.Popen(
