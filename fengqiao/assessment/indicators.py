@@ -134,7 +134,7 @@ def _register_figure(app, module, selectors_module, fig):
     code = fig["code"]
     unit = fig.get("unit")
     is_rate = isinstance(unit, str) and unit in ("rate", "ratio", "%")
-    higher = fig.get("direction") in ("higher", "up", "min", "ge", ">=", Direction.AT_LEAST, None)
+    higher = fig.get("direction") in ("higher", "up", "min", "at_least", "ge", ">=", Direction.AT_LEAST, None)
     threshold = fig.get("threshold")
     if is_rate and threshold is not None and threshold <= 1:
         threshold = threshold * 100

@@ -70,6 +70,7 @@ ENTRIES = [
         "signpost-split",
         "legalnet:index",
         description=_("The five service points of each office and the village legal advisors"),
+        summary="fengqiao.legalnet.selectors.home_summary",
     ),
     NavEntry(
         Module.SUPERVISION,
