@@ -23,6 +23,8 @@ class NavEntry:
     description: str = ""
     # Dotted path of a function(user) → [(label, value, url, tone)] shown on the home page card.
     summary: str = ""
+    # Entries of one group share a menu in the navigation bar (see GROUPS).
+    group: str = ""
 
     def url(self):
         try:
@@ -63,6 +65,7 @@ ENTRIES = [
         "legalservices:index",
         description=_("Consultations, referrals, opinions for the town, satisfaction and complaints"),
         summary="fengqiao.legalservices.selectors.home_summary",
+        group="legal",
     ),
     NavEntry(
         Module.LEGAL_SERVICES,
@@ -71,6 +74,7 @@ ENTRIES = [
         "legalnet:index",
         description=_("The five service points of each office and the village legal advisors"),
         summary="fengqiao.legalnet.selectors.home_summary",
+        group="legal",
     ),
     NavEntry(
         Module.SUPERVISION,
@@ -110,14 +114,23 @@ ENTRIES = [
         "diagram-3",
         "orgs:tree",
         description=_("Bureau, judicial offices, villages and communities"),
+        group="platform",
     ),
-    NavEntry(Module.ACCOUNTS, _("Users"), "people", "accounts:list", description=_("Staff accounts and their roles")),
+    NavEntry(
+        Module.ACCOUNTS,
+        _("Users"),
+        "people",
+        "accounts:list",
+        description=_("Staff accounts and their roles"),
+        group="platform",
+    ),
     NavEntry(
         Module.AUDIT,
         _("Audit trail"),
         "journal-text",
         "core:audit",
         description=_("Who changed or viewed what, and when"),
+        group="platform",
     ),
     NavEntry(
         Module.API_TOKENS,
@@ -125,6 +138,7 @@ ENTRIES = [
         "key",
         "core:tokens",
         description=_("Credentials for courts, police and other partner systems"),
+        group="platform",
     ),
     NavEntry(
         Module.API_TOKENS,
@@ -132,8 +146,32 @@ ENTRIES = [
         "broadcast",
         "partners:list",
         description=_("Signed notifications to partner systems when the cases they referred conclude"),
+        group="platform",
     ),
 ]
+
+
+GROUPS = {
+    "legal": (_("Public legal services"), "chat-square-text"),
+    "platform": (_("Platform"), "gear"),
+}
+
+
+def grouped(items):
+    """The user's entries for the navigation bar: a group with more than one entry becomes a menu,
+    placed where its first entry stands."""
+    out, menus = [], {}
+    for item in items:
+        key = item["entry"].group
+        if not key:
+            out.append({"items": [item]})
+        elif key in menus:
+            menus[key]["items"].append(item)
+        else:
+            label, icon = GROUPS[key]
+            menus[key] = {"label": label, "icon": icon, "items": [item]}
+            out.append(menus[key])
+    return out
 
 
 def summaries_for(user, items):
