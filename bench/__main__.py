@@ -7,6 +7,7 @@ BENCHES = {
     "orgtree": "Org tree and scoping at province scale: subtree queries, scoped lists, keyset vs OFFSET, moves",
     "ingest": "Location ingest: batches of 1,000 fixes from 10,000 devices vs COPY and the ORM; sustained rate",
     "mediation": "Case list, list API and city dashboard at 50k and 5M disputes; django-helpdesk side by side at 1M",
+    "scorecards": "Live scorecards of every office: city vs province and vs ten years of history",
 }
 
 

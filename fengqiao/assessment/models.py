@@ -352,6 +352,18 @@ class TaskNote(TenantModel):
         return self.text[:40]
 
 
+def _own_or_published_q(node, prefix: str):
+    """Rows of the node's own subtree, and those published by an office of the node's city (an
+    office under one of the node's ancestors)."""
+    from fengqiao.core.models import tenant_scope_q
+
+    ancestors = node.ancestor_paths()
+    published = Q(**{f"{prefix}status": codes.ExperienceStatus.PUBLISHED}) & (
+        Q(office__path__in=ancestors) | Q(office__parent__path__in=ancestors)
+    )
+    return tenant_scope_q(node) | published
+
+
 @register_scoped
 class Experience(TenantModel):
     """A typical experience (典型经验) an office submits: the city reviews, recommends and publishes
@@ -391,12 +403,7 @@ class Experience(TenantModel):
     @classmethod
     def scope_q(cls, node):
         # An office's own experiences, whatever their state, and every published one in its city.
-        from fengqiao.core.models import tenant_scope_q
-
-        published = Q(status=codes.ExperienceStatus.PUBLISHED) & (
-            Q(office__path__in=node.ancestor_paths()) | Q(office__parent__path__in=node.ancestor_paths())
-        )
-        return tenant_scope_q(node) | published
+        return _own_or_published_q(node, "")
 
 
 @register_scoped
@@ -433,6 +440,11 @@ class Evidence(TenantModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
+
+    @classmethod
+    def scope_q(cls, node):
+        # An office's own files, and the attachments of the experiences published in its city.
+        return _own_or_published_q(node, "experience__")
 
     class Meta:
         verbose_name = _("evidence file")

@@ -650,7 +650,9 @@ def tasks_remind(*, today=None) -> int:
     )
     for task_id in overdue.values_list("pk", flat=True)[:5000]:
         with transaction.atomic():
-            task = RectificationTask.objects.select_for_update().select_related("responsible").get(pk=task_id)
+            task = (
+                RectificationTask.objects.select_for_update(of=("self",)).select_related("responsible").get(pk=task_id)
+            )
             if task.status != codes.TaskStatus.OPEN or task.last_reminded_on == today:
                 continue
             days = (today - task.deadline).days

@@ -7,19 +7,32 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.assessment.codes import Direction
-from fengqiao.assessment.indicators import indicator, rate
+from fengqiao.assessment.indicators import _memo, indicator, rate
 from fengqiao.core.permissions import Module, Role
 
 from . import codes, policy, selectors
 from .models import PositioningMeasure, Subject
 
 
+def _shared(name, fn, office_ids, start, end):
+    # Within one scorecard computation the 漏管, 脱管 and 在逃 indicators share one reading of the
+    # register, and coverage and success one reading of the positioning data.
+    memo = _memo.get()
+    key = ("corrections", name, tuple(office_ids), start, end)
+    if memo is not None and key in memo:
+        return memo[key]
+    found = fn(Subject.objects.filter(office_id__in=office_ids), start, end)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
 def _register(office_ids, start, end):
-    return selectors.register_by_office(Subject.objects.filter(office_id__in=office_ids), start, end)
+    return _shared("register", selectors.register_by_office, office_ids, start, end)
 
 
 def _positioning(office_ids, start, end):
-    return selectors.positioning_by_office(Subject.objects.filter(office_id__in=office_ids), start, end)
+    return _shared("positioning", selectors.positioning_by_office, office_ids, start, end)
 
 
 def _count(key):

@@ -136,6 +136,10 @@ class Subject(TenantModel):
             models.Index(fields=["office", "status", "-id"], name="subj_office_status"),
             models.Index(fields=["office", "worker", "status"], name="subj_office_worker"),
             models.Index(fields=["office", "id_number"], name="subj_office_idno"),
+            # The period figures (漏管, taken in, ended) read one office's dates, not its history.
+            models.Index(fields=["office", "judgment_effective_on"], name="subj_office_effective"),
+            models.Index(fields=["office", "reported_on"], name="subj_office_reported"),
+            models.Index(fields=["office", "ended_on"], name="subj_office_ended"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -711,6 +715,7 @@ class Alert(TenantModel):
         indexes = [
             models.Index(fields=["office", "status", "-raised_at"], name="alert_office_status"),
             models.Index(fields=["subject", "kind", "status"], name="alert_subject_kind"),
+            models.Index(fields=["office", "kind", "raised_at"], name="alert_office_kind_raised"),
         ]
         constraints = [models.UniqueConstraint(fields=["subject", "key"], name="alert_subject_key_unique")]
 

@@ -237,3 +237,13 @@ def test_experience_review(world):
     assert Experience.objects.visible_to(world.director_b).filter(pk=exp.pk).exists()
     with pytest.raises(DomainError):
         services.experience_review(actor=world.assessor, experience=exp, status=codes.ExperienceStatus.SUBMITTED)
+
+
+def test_published_experience_attachments_are_seen_city_wide(world):
+    from fengqiao.assessment.models import Evidence
+
+    exp = services.experience_submit(actor=world.director_a, org=world.office_a, title="调解工作室", text="做法")
+    ev = services.evidence_upload(actor=world.director_a, upload=upload("做法.pdf"), experience=exp)
+    assert not Evidence.objects.visible_to(world.director_b).filter(pk=ev.pk).exists()
+    services.experience_review(actor=world.assessor, experience=exp, status=codes.ExperienceStatus.PUBLISHED)
+    assert Evidence.objects.visible_to(world.director_b).filter(pk=ev.pk).exists()
