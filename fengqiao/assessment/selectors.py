@@ -109,7 +109,11 @@ def scorecard(assessment: Assessment) -> list[dict]:
         evidence[ev.result_id].append(ev)
     cards = []
     for r in results:
-        rows = r.snapshot.get("criteria", []) if frozen else evaluate(crit.get(r.item_id, []), live, r.office_id)
+        rows = (
+            _labelled(r.snapshot.get("criteria", []))
+            if frozen
+            else evaluate(crit.get(r.item_id, []), live, r.office_id)
+        )
         cards.append(
             {
                 "result": r,
@@ -121,6 +125,17 @@ def scorecard(assessment: Assessment) -> list[dict]:
             }
         )
     return cards
+
+
+def _labelled(rows: list[dict]) -> list[dict]:
+    """Frozen rows keep their values; names and definitions are read in the reader's language."""
+    out = []
+    for row in rows:
+        ind = indicators.get(row.get("indicator", ""))
+        if ind is not None:
+            row = {**row, "name": str(ind.name), "unit": str(ind.unit), "definition": str(ind.definition)}
+        out.append(row)
+    return out
 
 
 def _evidence_of(results):
