@@ -342,3 +342,62 @@ def home_summary(user):
             (_("Scorecards to inspect"), waiting, reverse("assessment:index"), "warning" if waiting else "success")
         )
     return figures
+
+
+def trend_indicators(campaign: Campaign) -> list[dict]:
+    """The indicators the campaign's standard judges by, with the threshold it sets (for the
+    dashboard's trend chart)."""
+    out, seen = [], set()
+    for c in (
+        ItemCriterion.objects.filter(item__standard_id=campaign.standard_id)
+        .select_related("item")
+        .order_by("item__number", "id")
+    ):
+        ind = indicators.get(c.indicator)
+        if ind is None or c.indicator in seen:
+            continue
+        seen.add(c.indicator)
+        out.append(
+            {
+                "code": c.indicator,
+                "name": str(ind.name),
+                "unit": str(ind.unit),
+                "item": c.item.number,
+                "direction": c.direction,
+                "threshold": float(c.threshold),
+            }
+        )
+    return out
+
+
+def indicator_trend(campaign: Campaign, code: str, office_ids: list[int], *, months: int = 12, today=None) -> dict:
+    """One indicator month by month over the offices: the average value and the share of offices
+    meeting the standard's threshold, for the last `months` months up to today (or the campaign's
+    end). Each month costs that indicator's fixed number of queries for all the offices."""
+    today = today or timezone.localdate()
+    spec = next((t for t in trend_indicators(campaign) if t["code"] == code), None)
+    ind = indicators.get(code)
+    if spec is None or ind is None or not office_ids:
+        return {"points": [], "spec": spec}
+    last = min(today, campaign.ends_on)
+    first = last.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    points = []
+    day = first
+    with indicators.evaluation():
+        while day <= last:
+            end = min(_month_end(day), last)
+            values = ind.values(office_ids, day, end)
+            measured = [v for v in values.values() if v is not None]
+            met = sum(1 for v in measured if codes.meets(v, spec["threshold"], spec["direction"]))
+            points.append(
+                {
+                    "month": day.strftime("%Y-%m"),
+                    "average": round(sum(measured) / len(measured), 1) if measured else None,
+                    "met_share": round(100 * met / len(measured), 1) if measured else None,
+                    "measured": len(measured),
+                }
+            )
+            day = end + datetime.timedelta(days=1)
+    return {"points": points, "spec": spec}

@@ -8,6 +8,7 @@ urlpatterns = [
     path("campaigns/new/", views.CampaignCreateView.as_view(), name="campaign_create"),
     path("campaigns/<id:pk>/", views.CampaignView.as_view(), name="campaign"),
     path("campaigns/<id:pk>/export/", views.CampaignExportView.as_view(), name="campaign_export"),
+    path("campaigns/<id:pk>/trend/", views.CampaignTrendView.as_view(), name="campaign_trend"),
     *[
         path(f"campaigns/<id:pk>/{step}/", views.CampaignStepView.as_view(step=step), name=f"campaign_{step}")
         for step in ("start", "close")

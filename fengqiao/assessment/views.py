@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -162,6 +162,7 @@ def _campaign_context(campaign, user):
         "closest": not_met[:3],
         "furthest": list(reversed(not_met[-3:])) if len(not_met) > 3 else [],
         "series": series,
+        "trend_indicators": selectors.trend_indicators(campaign),
         "tasks": list(tasks[:50]),
         "overdue": tasks.filter(deadline__lt=today).count(),
         "chart": {
@@ -171,7 +172,11 @@ def _campaign_context(campaign, user):
             "labels": {
                 "met": str(gettext_lazy("Offices meeting the standard (%)")),
                 "target": str(gettext_lazy("Target (%)")),
+                "average": str(gettext_lazy("Average over the offices")),
+                "met_share": str(gettext_lazy("Offices meeting the threshold (%)")),
+                "threshold": str(gettext_lazy("Threshold")),
             },
+            "trend_url": reverse("assessment:campaign_trend", args=[campaign.pk]),
         },
     }
 
@@ -190,6 +195,25 @@ class CampaignView(ScopedObjectMixin, View):
             _bureau_nodes(request.user, Action.CHANGE)
         )
         return render(request, "assessment/campaign.html", context)
+
+
+class CampaignTrendView(ScopedObjectMixin, View):
+    """One indicator month by month over the campaign's offices the user can see (JSON for the
+    dashboard's chart)."""
+
+    module = M
+    scoped_model = Campaign
+    select_related = ("standard",)
+
+    def get(self, request, pk):
+        campaign = self.object
+        offices = OrgNode.objects.visible_to(request.user).filter(pk__in=campaign.offices.values("pk"))
+        trend = selectors.indicator_trend(
+            campaign, request.GET.get("indicator", ""), list(offices.values_list("pk", flat=True))
+        )
+        if trend["spec"] is None:
+            raise Http404
+        return JsonResponse(trend)
 
 
 class CampaignStepView(ScopedObjectMixin, View):

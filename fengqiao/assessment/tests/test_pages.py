@@ -199,3 +199,19 @@ def test_home_summary(world, client_for):
     assert [v for _l, v, _u, _t in selectors.home_summary(world.director_a)] == [1, 0]
     assert [v for _l, v, _u, _t in selectors.home_summary(world.director_b)] == [0, 0]
     assert client_for(world.assessor).get("/").status_code == 200
+
+
+def test_indicator_trend(world, client_for):
+    campaign = make_campaign(world)
+    for outcome in ("succeeded", "succeeded", "failed"):
+        conclude(world, outcome)
+    c = client_for(world.assessor)
+    url = reverse("assessment:campaign_trend", args=[campaign.pk])
+    data = c.get(url, {"indicator": "mediation.success_rate"}).json()
+    assert data["spec"]["threshold"] == 98 and 1 <= len(data["points"]) <= 12
+    last = data["points"][-1]
+    assert last["month"] == TODAY.strftime("%Y-%m") and last["average"] == 66.7 and last["met_share"] == 0.0
+    assert c.get(url, {"indicator": "nothing.here"}).status_code == 404
+    # An office sees its own offices only: B has no cases, so nothing is measured there.
+    data = client_for(world.director_b).get(url, {"indicator": "mediation.success_rate"}).json()
+    assert data["points"][-1]["measured"] == 0
