@@ -554,7 +554,7 @@ def metrics(principal, *, date_from: datetime.date, date_to: datetime.date) -> d
 def home_summary(principal):
     """Offices with all five points staffed, villages without an active advisor, this month's logs."""
     from django.urls import reverse
-    from django.utils.translation import gettext as gt
+    from django.utils.translation import gettext
 
     today = timezone.localdate()
     g = gaps(principal)
@@ -564,7 +564,7 @@ def home_summary(principal):
     if g["totals"]["offices"]:
         items.append(
             (
-                gt("offices with all five points"),
+                gettext("offices with all five points"),
                 f"{g['totals']['complete']}/{g['totals']['offices']}",
                 reverse("legalnet:gaps"),
                 "body",
@@ -572,13 +572,13 @@ def home_summary(principal):
         )
     items.append(
         (
-            gt("villages without an active advisor"),
+            gettext("villages without an active advisor"),
             v["totals"]["villages"] - v["totals"]["covered"],
             reverse("legalnet:advisors") + "?uncovered=1",
             "danger",
         )
     )
-    items.append((gt("advisor logs this month"), month_logs, reverse("legalnet:logs"), "body"))
+    items.append((gettext("advisor logs this month"), month_logs, reverse("legalnet:logs"), "body"))
     return items
 
 

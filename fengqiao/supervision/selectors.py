@@ -595,16 +595,16 @@ def counts(principal) -> dict:
 def home_summary(principal):
     """Activities this year, open and overdue rectifications, disputes being coordinated."""
     from django.urls import reverse
-    from django.utils.translation import gettext as _t
+    from django.utils.translation import gettext
 
     c = counts(principal)
     problems = reverse("supervision:problems")
     return [
-        (_t("supervision activities this year"), c["activities"], reverse("supervision:index"), "body"),
-        (_t("problems being rectified"), c["open"], f"{problems}?open=1", "warning"),
-        (_t("overdue rectifications"), c["overdue"], f"{problems}?overdue=1", "danger"),
+        (gettext("supervision activities this year"), c["activities"], reverse("supervision:index"), "body"),
+        (gettext("problems being rectified"), c["open"], f"{problems}?open=1", "warning"),
+        (gettext("overdue rectifications"), c["overdue"], f"{problems}?overdue=1", "danger"),
         (
-            _t("enforcement disputes being coordinated"),
+            gettext("enforcement disputes being coordinated"),
             c["disputes_open"],
             f"{reverse('supervision:disputes')}?status=open",
             "body",
