@@ -33,7 +33,9 @@ def test_sign_in_and_home(page, w):
 
 def test_browse_org_tree(page, w):
     login(page, "cityadmin", PASSWORD)
-    page.click("text=组织机构")
+    # The platform pages share one menu in the navigation bar.
+    page.click("#fq-nav a.dropdown-toggle:has-text('平台')")
+    page.click("#fq-nav .dropdown-item:has-text('组织机构')")
     tree = page.locator("#org-tree")
     expect(tree).to_contain_text("甲镇司法所")  # the root's children arrive by HTMX
     page.locator("summary", has_text="甲镇司法所").click()
