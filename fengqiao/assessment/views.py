@@ -144,13 +144,13 @@ class CampaignCreateView(ModuleMixin, View):
 def _campaign_context(campaign, user):
     today = timezone.localdate()
     grid = selectors.matrix(campaign, user)
-    ranked = sorted(
-        (r for r in grid["rows"] if r["assessment"] is not None),
+    # Closest and furthest among the offices judged and not (yet) meeting the standard.
+    judged = codes.AssessmentStatus.JUDGED
+    not_met = sorted(
+        (r for r in grid["rows"] if r["assessment"] is not None and r["assessment"].status == judged),
         key=lambda r: (-r["met_items"], r["office"].path),
     )
-    not_met = [
-        r for r in ranked if not (r["assessment"].met and r["assessment"].status == codes.AssessmentStatus.JUDGED)
-    ]
+    not_met = [r for r in not_met if not r["assessment"].met]
     series = selectors.completion_series(campaign)
     tasks = selectors.open_tasks(user).filter(result__assessment__campaign=campaign)
     return {

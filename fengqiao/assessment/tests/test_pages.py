@@ -215,3 +215,14 @@ def test_indicator_trend(world, client_for):
     # An office sees its own offices only: B has no cases, so nothing is measured there.
     data = client_for(world.director_b).get(url, {"indicator": "mediation.success_rate"}).json()
     assert data["points"][-1]["measured"] == 0
+
+
+def test_closest_lists_only_judged_offices(world, client_for):
+    import re
+
+    campaign = make_campaign(world)
+    fill_and_submit(world, campaign, world.office_a, world.director_a)
+    judge_all(world, assessment_of(campaign, world.office_a), except_items=(4,))
+    html = client_for(world.assessor).get(reverse("assessment:campaign", args=[campaign.pk])).content.decode()
+    closest = re.search(r'id="closest">(.*?)</ul>', html, re.S).group(1)
+    assert "甲镇司法所" in closest and "乙镇司法所" not in closest
