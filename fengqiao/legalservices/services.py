@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from fengqiao.core import audit
+from fengqiao.core import audit, checks
 from fengqiao.core.errors import DomainError, Forbidden
 from fengqiao.core.models import AuditKind
 from fengqiao.core.permissions import Action, Module
@@ -67,16 +67,10 @@ def _require(actor, org: OrgNode, action: str):
         raise Forbidden(_("You may not record legal services outside your own unit."))
 
 
-def _actor_user(actor):
-    from fengqiao.accounts.models import User
-
-    return actor if isinstance(actor, User) else None
+_actor_user = checks.actor_user
 
 
-def _actor_repr(actor) -> str:
-    if actor is None:
-        return _("system")
-    return (getattr(actor, "full_name", "") or getattr(actor, "audit_repr", "") or str(actor))[:150]
+_actor_repr = checks.actor_repr
 
 
 def _text(value, field: str, message, max_length: int | None = None, *, required=True) -> str:

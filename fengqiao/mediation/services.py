@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fengqiao.core import audit
+from fengqiao.core import audit, checks
 from fengqiao.core.errors import Conflict, DomainError, Forbidden
 from fengqiao.core.models import AuditKind
 from fengqiao.core.permissions import Action, Module
@@ -86,10 +86,7 @@ def _check_amount(value, field: str):
     return amount.quantize(decimal.Decimal("0.01"))
 
 
-def _actor_user(actor):
-    from fengqiao.accounts.models import User
-
-    return actor if isinstance(actor, User) else None
+_actor_user = checks.actor_user
 
 
 def _event(actor, dispute, transition, from_status, note=""):

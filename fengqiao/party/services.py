@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fengqiao.core import audit
+from fengqiao.core import audit, checks
 from fengqiao.core.errors import Conflict, DomainError, Forbidden
 from fengqiao.core.models import AuditKind
 from fengqiao.core.permissions import Action, Module
@@ -62,10 +62,7 @@ def _today():
     return timezone.localdate()
 
 
-def _actor_user(actor):
-    from fengqiao.accounts.models import User
-
-    return actor if isinstance(actor, User) else None
+_actor_user = checks.actor_user
 
 
 def _date(value, field: str, *, required=True):
@@ -82,10 +79,7 @@ def _date(value, field: str, *, required=True):
     return value
 
 
-def _choice(value, choices, field: str, message):
-    if value not in choices.values:
-        raise DomainError(message, field=field)
-    return value
+_choice = checks.choice
 
 
 def _text(value, field: str, message, max_length: int | None = None, *, required=True) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fengqiao.core import audit
+from fengqiao.core import audit, checks
 from fengqiao.core.errors import Conflict, DomainError, Forbidden
 from fengqiao.core.models import AuditKind
 from fengqiao.core.permissions import Action, Module
@@ -51,43 +51,20 @@ def _today():
     return timezone.localdate()
 
 
-def _actor_user(actor):
-    from fengqiao.accounts.models import User
-
-    return actor if isinstance(actor, User) else None
+_actor_user = checks.actor_user
 
 
-def _actor_repr(actor) -> str:
-    if actor is None:
-        return _("system")
-    return (getattr(actor, "full_name", "") or getattr(actor, "audit_repr", "") or str(actor))[:150]
+_actor_repr = checks.actor_repr
 
 
 def _check_date(value, field: str, *, allow_future=False):
-    if value is None:
-        raise DomainError(_("Enter a date."), field=field)
-    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        raise DomainError(_("Enter a date as YYYY-MM-DD."), field=field)
-    if not allow_future and value > _today():
-        raise DomainError(_("The date cannot be in the future."), field=field)
-    if value.year < 1950:
-        raise DomainError(_("The date is too far in the past."), field=field)
-    return value
+    return checks.check_date(value, field, today=_today(), allow_future=allow_future, earliest_year=1950)
 
 
-def _choice(value, choices, field: str, message):
-    if value not in choices.values:
-        raise DomainError(message, field=field)
-    return value
+_choice = checks.choice
 
 
-def _text(value, field: str, message, max_length: int | None = None, *, required=True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(message, field=field)
-    if max_length and len(value) > max_length:
-        raise DomainError(_("Too long: at most %(max)s characters.") % {"max": max_length}, field=field)
-    return value
+_text = checks.text
 
 
 def period_end_for(released_on: datetime.date) -> datetime.date:
