@@ -401,3 +401,31 @@ def indicator_trend(campaign: Campaign, code: str, office_ids: list[int], *, mon
             )
             day = end + datetime.timedelta(days=1)
     return {"points": points, "spec": spec}
+
+
+def rounds_of(assessment: Assessment) -> list[dict]:
+    """Every round of the assessment's office in its campaign (they share the office's scope)."""
+    return list(
+        Assessment.objects.filter(campaign_id=assessment.campaign_id, office_id=assessment.office_id)
+        .order_by("round")
+        .values("pk", "round", "status", "met")
+    )
+
+
+def tasks_of(assessment: Assessment) -> list[RectificationTask]:
+    return list(RectificationTask.objects.filter(result__assessment=assessment).select_related("item", "responsible"))
+
+
+def result_of(assessment: Assessment, pk) -> ItemResult | None:
+    """One item of an assessment the caller has already been allowed to see."""
+    return ItemResult.objects.filter(assessment=assessment, pk=pk).select_related("item").first()
+
+
+def experience_items(principal):
+    """The items an experience may concern: those of the newest shipped standard the user reads."""
+    from .models import Standard
+
+    standard = Standard.objects.visible_to(principal).filter(owner__isnull=True).order_by("-issued_on", "-pk").first()
+    if standard is None:
+        return StandardItem.objects.none()
+    return StandardItem.objects.filter(standard=standard).order_by("number")

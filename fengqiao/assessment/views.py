@@ -297,20 +297,17 @@ def _assessment_context(assessment, user, bound=None):
                     initial={"judgement": r.judgement or card["auto"] or r.self_judgement, "comment": r.comment},
                 )
             )
-    rounds = Assessment.objects.filter(campaign=assessment.campaign, office=assessment.office).order_by("round")
     counts = {j: sum(1 for c in cards if c["result"].judgement == j) for j in codes.Judgement.values}
     return {
         "assessment": assessment,
         "cards": cards,
-        "rounds": list(rounds.values("pk", "round", "status", "met")),
+        "rounds": selectors.rounds_of(assessment),
         "office_side": office_side,
         "assessor": assessor,
         "running": running,
         "counts": counts,
         "self_done": sum(1 for c in cards if c["result"].self_judgement),
-        "tasks": list(
-            RectificationTask.objects.filter(result__assessment=assessment).select_related("item", "responsible")
-        ),
+        "tasks": selectors.tasks_of(assessment),
         "summary_form": forms.SummaryForm(initial={"summary": assessment.summary}),
         "return_form": forms.NoteForm(prefix="ret"),
         "today": timezone.localdate(),
@@ -343,7 +340,7 @@ class AssessmentStepView(ScopedObjectMixin, View):
         return redirect("assessment:assessment", pk=pk)
 
     def _result(self, request):
-        result = ItemResult.objects.filter(assessment=self.object, pk=request.POST.get("result") or 0).first()
+        result = selectors.result_of(self.object, request.POST.get("result") or 0)
         if result is None:
             raise Http404
         return result
@@ -663,11 +660,8 @@ class ExperienceListView(ModuleMixin, View):
         )
 
 
-def _items_qs():
-    standard = Standard.objects.filter(owner__isnull=True).order_by("-issued_on", "-pk").first()
-    return (
-        StandardItem.objects.filter(standard=standard).order_by("number") if standard else StandardItem.objects.none()
-    )
+def _items_qs(user):
+    return selectors.experience_items(user)
 
 
 class ExperienceCreateView(ModuleMixin, View):
@@ -682,11 +676,13 @@ class ExperienceCreateView(ModuleMixin, View):
 
     def get(self, request):
         self._office(request)
-        return render(request, "assessment/experience_form.html", {"form": forms.ExperienceForm(items_qs=_items_qs())})
+        return render(
+            request, "assessment/experience_form.html", {"form": forms.ExperienceForm(items_qs=_items_qs(request.user))}
+        )
 
     def post(self, request):
         office = self._office(request)
-        form = forms.ExperienceForm(request.POST, items_qs=_items_qs())
+        form = forms.ExperienceForm(request.POST, items_qs=_items_qs(request.user))
         if form.is_valid():
             try:
                 exp = services.experience_submit(actor=request.user, org=office, **form.cleaned_data)

@@ -272,7 +272,7 @@ class StationListView(ModuleMixin, View):
         from fengqiao.orgs.models import OrgKind, OrgNode
 
         ids = selectors.scope_offices(request.user)
-        offices = OrgNode.objects.filter(kind=OrgKind.TOWN, is_active=True)
+        offices = OrgNode.objects.visible_to(request.user).filter(kind=OrgKind.TOWN, is_active=True)
         if ids is not None:
             offices = offices.filter(pk__in=sorted(ids))
         gaps_only = request.GET.get("gaps") == "1"
